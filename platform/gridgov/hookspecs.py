@@ -1,0 +1,95 @@
+"""The hooks a gridgov plugin implements — the whole contract, in one place.
+
+A plugin is a module or object with functions decorated by ``gridgov.hookimpl`` whose names are
+the hook names below. It is found through the entry-point group ``gridgov.plugins``; the entry
+point's name is the plugin's *name* (``chashan``), and everything the plugin declares is
+namespaced by it: an event type ``patrol`` declared by ``chashan`` is ``chashan.patrol``
+everywhere else. Two plugins can never claim the same type; a plugin that declares a key in
+another plugin's namespace, or the same key twice, is refused at start-up.
+
+Every hook is called with keyword arguments only, and only for the tenants that enable the
+plugin (the core's own plugin, ``core``, is always enabled). Hooks that describe a plugin
+(identity, levels, roles, types, kinds, settings) are called once when the app starts and their
+answers are kept in the :class:`gridgov.plugins.Registry`; ``gridgov_load_demo`` is called by
+``gridgov demo load``.
+"""
+from __future__ import annotations
+
+import pluggy
+
+hookspec = pluggy.HookspecMarker("gridgov")
+
+
+@hookspec(firstresult=True)
+def gridgov_plugin_info():
+    """Identify the plugin.
+
+    :returns: a :class:`gridgov.plugins.PluginInfo` — its Chinese and English titles, its
+        version (the *scheme version* recorded with every assessment), and a one-line
+        description. Required: a plugin without it is refused at start-up.
+    """
+
+
+@hookspec(firstresult=True)
+def gridgov_grid_levels():
+    """Name the levels of the grid tree a tenant of this scheme uses by default.
+
+    :returns: a list of :class:`gridgov.plugins.Level`, root first — e.g. 茶山:
+        ``[Level("街道", "Street"), Level("社区", "Community"), Level("网格", "Grid")]``.
+        A tenant's grids at depth *n* are named by the *n*-th level of its first enabled plugin
+        that declares levels.
+    """
+
+
+@hookspec
+def gridgov_roles():
+    """Declare the staff roles people hold through assignments in this scheme.
+
+    :returns: a list of :class:`gridgov.plugins.Role` (key, Chinese and English title, and
+        ``scope``: ``"grid"`` or ``"unit"``, what the assignment points at). Keys are
+        namespaced: ``grid_director`` from ``chashan`` becomes ``chashan.grid_director``.
+    """
+
+
+@hookspec
+def gridgov_event_types():
+    """Declare the event types (the "forms") this scheme records.
+
+    :returns: a list of :class:`gridgov.plugins.EventType`, each with a marshmallow
+        ``Schema`` class for its payload. The payload of every event of that type is loaded
+        through the schema before it is stored (unknown fields refused, as marshmallow 4 does
+        by default); ``Decimal`` and ``date`` values are stored as strings.
+    """
+
+
+@hookspec
+def gridgov_place_kinds():
+    """Declare the kinds of register entries (places) this scheme keeps.
+
+    :returns: a list of :class:`gridgov.plugins.PlaceKind`, each with an optional marshmallow
+        ``Schema`` class validating the place's ``attributes``.
+    """
+
+
+@hookspec(firstresult=True)
+def gridgov_settings_schema():
+    """Declare the tenant settings of this scheme.
+
+    :returns: a marshmallow ``Schema`` class. Every field carries its default as
+        ``load_default`` (the defaults of SCHEMES.md); a tenant's stored settings are loaded
+        through it, so a setting the tenant never touched reads as the default. Titles for the
+        console go in each field's ``metadata={"title_zh": ..., "title_en": ...}``.
+    """
+
+
+@hookspec
+def gridgov_load_demo(tenant, loader):
+    """Fill a demo tenant of this scheme with a realistic grid tree, units, staff and places.
+
+    Called by ``gridgov demo load`` for the demo tenant created for this plugin, inside that
+    tenant's scope and one transaction.
+
+    :param tenant: the :class:`gridgov.models.Tenant`, already enabled for the plugin.
+    :param loader: a :class:`gridgov.demo.DemoLoader` with helpers to add grids, units,
+        people, assignments, places, events and logins.
+    """

@@ -1,0 +1,12 @@
+"""All models; importing this module registers every table on the metadata."""
+from .audit import AuditEntry
+from .events import Event
+from .grids import Grid, Unit
+from .people import Assignment, Person
+from .places import Place
+from .tenants import TENANT_ROLES, ApiToken, LoginAttempt, Membership, Tenant, User
+
+__all__ = [
+    "ApiToken", "Assignment", "AuditEntry", "Event", "Grid", "LoginAttempt", "Membership",
+    "Person", "Place", "TENANT_ROLES", "Tenant", "Unit", "User",
+]

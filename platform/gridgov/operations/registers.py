@@ -1,0 +1,149 @@
+"""Units, people, assignments and places: the tenant's registers.
+
+Each model has one spec: its writable fields, the references it holds (checked to exist in the
+tenant, so an id of another tenant is refused as unknown), its unique code and extra checks.
+"""
+from __future__ import annotations
+
+import dataclasses
+from typing import Callable
+
+import marshmallow
+from sqlalchemy import select
+
+from ..extensions import db
+from ..models import Assignment, Event, Grid, Person, Place, Unit
+from ..models.base import to_json_safe
+from ..tenancy import current_tenant_id
+from . import audit
+from .common import check_geometry, check_object, get, ref
+from .errors import Conflict, OperationError
+
+
+@dataclasses.dataclass(frozen=True)
+class Spec:
+    model: type
+    fields: tuple[str, ...]
+    required: tuple[str, ...]
+    refs: dict  # field -> model
+    unique: tuple[str, ...] = ("code",)
+    check: Callable | None = None
+
+
+def _check_assignment(values: dict, obj=None) -> None:
+    from .tenants import registry
+
+    merged = {**({f: getattr(obj, f) for f in ASSIGNMENT.fields} if obj else {}), **values}
+    if (merged.get("grid_id") is None) == (merged.get("unit_id") is None):
+        raise OperationError({"grid_id": ["give exactly one of grid_id and unit_id"]})
+    role = merged.get("role")
+    from ..models import Tenant
+
+    tenant = db.session.get(Tenant, current_tenant_id())
+    roles = registry().for_tenant(tenant).roles
+    if role not in roles:
+        raise OperationError({"role": [f"unknown role {role!r} for this tenant; one of: {', '.join(sorted(roles))}"]})
+    scope = roles[role].scope
+    if scope == "grid" and merged.get("grid_id") is None:
+        raise OperationError({"grid_id": [f"role {role} is held in a grid"]})
+    if scope == "unit" and merged.get("unit_id") is None:
+        raise OperationError({"unit_id": [f"role {role} is held in a unit"]})
+    if merged.get("ends_on") and merged.get("starts_on") and merged["ends_on"] < merged["starts_on"]:
+        raise OperationError({"ends_on": ["must not be before starts_on"]})
+
+
+def _check_place(values: dict, obj=None) -> None:
+    from ..models import Tenant
+    from .tenants import registry
+
+    kind = values.get("kind", getattr(obj, "kind", None))
+    tenant = db.session.get(Tenant, current_tenant_id())
+    kinds = registry().for_tenant(tenant).place_kinds
+    if kind not in kinds:
+        raise OperationError({"kind": [f"unknown place kind {kind!r} for this tenant; one of: {', '.join(sorted(kinds))}"]})
+    schema = kinds[kind].schema
+    if schema is not None and ("attributes" in values or obj is None):
+        try:
+            values["attributes"] = to_json_safe(schema().dump(schema().load(values.get("attributes") or {})))
+        except marshmallow.ValidationError as exc:
+            raise OperationError({"attributes": exc.messages}) from exc
+
+
+UNIT = Spec(Unit, ("code", "name", "kind", "parent_id", "grid_id", "attributes"), ("code", "name"),
+            {"parent_id": Unit, "grid_id": Grid})
+PERSON = Spec(Person, ("code", "name", "phone", "user_id", "attributes"), ("code", "name"), {})
+ASSIGNMENT = Spec(Assignment, ("person_id", "role", "grid_id", "unit_id", "starts_on", "ends_on", "sheet_override"),
+                  ("person_id", "role", "starts_on"), {"person_id": Person, "grid_id": Grid, "unit_id": Unit},
+                  unique=(), check=_check_assignment)
+PLACE = Spec(Place, ("grid_id", "kind", "code", "name", "address", "attributes", "geometry"), ("grid_id", "kind", "code", "name"),
+             {"grid_id": Grid}, unique=("kind", "code"), check=_check_place)
+SPECS = {s.model: s for s in (UNIT, PERSON, ASSIGNMENT, PLACE)}
+
+
+def _validate(spec: Spec, values: dict, obj=None) -> dict:
+    unknown = set(values) - set(spec.fields)
+    if unknown:
+        raise OperationError({f: ["unknown field"] for f in sorted(unknown)})
+    if obj is None:
+        missing = [f for f in spec.required if values.get(f) in (None, "")]
+        if missing:
+            raise OperationError({f: ["required"] for f in missing})
+    for field, model in spec.refs.items():
+        if field in values:
+            ref(model, values[field], field)
+    if "attributes" in values:
+        values["attributes"] = check_object(values["attributes"], "attributes")
+    if "geometry" in values:
+        check_geometry(values["geometry"])
+    if spec.check:
+        spec.check(values, obj)
+    if spec.unique and any(f in values for f in spec.unique):
+        key = {f: values.get(f, getattr(obj, f, None)) for f in spec.unique}
+        query = select(spec.model.id).filter_by(**key)
+        if obj is not None:
+            query = query.where(spec.model.id != obj.id)
+        if db.session.scalar(query) is not None:
+            raise Conflict({spec.unique[-1]: [f"{' '.join(map(str, key.values()))} exists already in this tenant"]})
+    return values
+
+
+def create(model, values: dict):
+    spec = SPECS[model]
+    values = _validate(spec, dict(values))
+    obj = model(tenant_id=current_tenant_id(), **values)
+    db.session.add(obj)
+    db.session.flush()
+    audit.record("create", obj, changes=values)
+    return obj
+
+
+def update(obj, values: dict):
+    spec = SPECS[type(obj)]
+    values = _validate(spec, dict(values), obj)
+    before = audit.snapshot(obj, values)
+    for k, v in values.items():
+        setattr(obj, k, v)
+    db.session.flush()
+    audit.record("update", obj, changes=audit.diff(before, values))
+    return obj
+
+
+def delete(obj):
+    """Delete a register entry nothing refers to. People and places with events stay: history
+    is not deleted (end an assignment instead)."""
+    blockers = {
+        Person: [("events", select(Event.id).where((Event.actor_person_id == getattr(obj, "id", 0)) | (Event.subject_person_id == getattr(obj, "id", 0))))],
+        Place: [("events", select(Event.id).where(Event.place_id == getattr(obj, "id", 0)))],
+        Unit: [("events", select(Event.id).where(Event.subject_unit_id == getattr(obj, "id", 0))),
+               ("assignments", select(Assignment.id).where(Assignment.unit_id == getattr(obj, "id", 0)))],
+    }.get(type(obj), [])
+    for what, query in blockers:
+        if db.session.scalar(query.limit(1)) is not None:
+            raise Conflict({"_schema": [f"{type(obj).__name__} {obj} still has {what}"]})
+    audit.record("delete", obj, changes={"name": str(obj)})
+    db.session.delete(obj)
+    db.session.flush()
+
+
+def get_row(model, object_id):
+    return get(model, object_id, model.__name__.lower())
