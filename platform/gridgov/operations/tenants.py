@@ -64,6 +64,7 @@ def create_tenant(slug: str, name: str, *, timezone: str = "Asia/Shanghai", loca
             update_settings(tenant, plugin, data)
         audit.record("create", tenant, tenant_id=tenant.id,
                      changes={"slug": slug, "name": name, "plugins": tenant.enabled_plugins})
+        db.session.flush()
     return tenant
 
 
@@ -80,6 +81,7 @@ def update_tenant(tenant: Tenant, **changes) -> Tenant:
         setattr(tenant, k, v)
     with platform_scope():
         audit.record("update", tenant, tenant_id=tenant.id, changes=audit.diff(before, changes))
+        db.session.flush()
     return tenant
 
 
@@ -110,6 +112,7 @@ def update_settings(tenant: Tenant, plugin: str, data: dict) -> dict:
     tenant.settings = {**(tenant.settings or {}), plugin: stored}
     with platform_scope():
         audit.record("settings", tenant, tenant_id=tenant.id, changes={plugin: audit.diff(before, stored)})
+        db.session.flush()
     return loaded
 
 
@@ -129,6 +132,7 @@ def create_user(username: str, password: str, *, display_name: str = "", platfor
     db.session.flush()
     with platform_scope():
         audit.record("create", user, tenant_id=None, changes={"username": username, "platform_admin": platform_admin})
+        db.session.flush()
     return user
 
 
@@ -145,6 +149,7 @@ def add_membership(tenant: Tenant, user: User, role: str) -> Membership:
             db.session.add(membership)
         db.session.flush()
         audit.record("grant", membership, tenant_id=tenant.id, changes={"user": user.username, "role": role})
+        db.session.flush()
     return membership
 
 
