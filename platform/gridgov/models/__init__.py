@@ -10,3 +10,7 @@ __all__ = [
     "ApiToken", "Assignment", "AuditEntry", "Event", "Grid", "LoginAttempt", "Membership",
     "Person", "Place", "TENANT_ROLES", "Tenant", "Unit", "User",
 ]
+
+from .calendar import CalendarDay, CalendarYear  # noqa: E402  (platform-level working-day calendar)
+
+__all__ += ["CalendarDay", "CalendarYear"]
