@@ -1,0 +1,58 @@
+"""The administration console (管理控制台): Flask-Admin at ``/admin`` behind ``/login``.
+
+``init_app(app)`` builds one :class:`flask_admin.Admin` per app (``create_app`` may run many
+times in one process), adds the views below and stores the Admin in
+``app.extensions["gridgov_console"]``. Before every console request the tenancy scope is set
+once (:func:`gridgov.console.context.enter_request`).
+
+Views (menu order):
+
+- tenant views, for the chosen tenant — Grids, Units, People, Assignments, Places, Events,
+  Audit log; tenant admins write, other roles read (events: every role but viewer records);
+- platform views, for platform administrators (category "Platform") — Tenants, Users,
+  Memberships, Plugin settings, Platform audit log.
+"""
+from __future__ import annotations
+
+from flask import g, request
+from flask_admin import Admin
+from flask_admin.theme import Bootstrap4Theme
+from flask_babel import lazy_gettext as _l
+
+from . import audit, auth, context, events, grids, platform, registers, settings
+from .helpers import is_english, lang_url, title
+from .index import ConsoleIndexView
+
+PLATFORM_CATEGORY = _l("Platform")
+
+
+def build_views() -> list:
+    views = []
+    for cls, model, name, url in grids.VIEWS + registers.VIEWS + events.VIEWS + audit.TENANT_VIEWS:
+        views.append(cls(model, name=name, endpoint=f"console_{url.replace('-', '_')}", url=url))
+    for cls, model, name, url in platform.VIEWS + audit.PLATFORM_VIEWS:
+        views.append(cls(model, name=name, endpoint=f"console_{url.replace('-', '_')}", url=url, category=PLATFORM_CATEGORY))
+    for cls, name, url in settings.VIEWS:
+        views.append(cls(name=name, endpoint=f"console_{url.replace('-', '_')}", url=url, category=PLATFORM_CATEGORY))
+    return views
+
+
+def init_app(app) -> None:
+    auth.init_app(app)
+    admin = Admin(app, name=_l("Grid management console"), index_view=ConsoleIndexView(),
+                  theme=Bootstrap4Theme(base_template="console/base.html", fluid=True))
+    views = build_views()
+    admin.add_views(*views)
+    app.extensions["gridgov_console"] = admin
+    by_blueprint = {view.endpoint: view for view in [admin.index_view, *views]}
+
+    @app.before_request
+    def _console_scope():
+        view = by_blueprint.get(request.blueprint or "")
+        if view is not None and not (request.endpoint or "").endswith(".static"):
+            context.enter_request(view)
+
+    @app.context_processor
+    def _console_helpers():
+        return {"console": g.get("console"), "console_lang_url": lang_url, "console_is_english": is_english,
+                "plugin_title": title}
