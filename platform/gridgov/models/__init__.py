@@ -14,3 +14,7 @@ __all__ = [
 from .calendar import CalendarDay, CalendarYear  # noqa: E402  (platform-level working-day calendar)
 
 __all__ += ["CalendarDay", "CalendarYear"]
+
+from .attachments import Attachment  # noqa: E402  (issue 3: attachments)
+
+__all__ += ["Attachment"]
