@@ -6,6 +6,8 @@ from sqlalchemy import select
 from ..extensions import db
 from .errors import NotFound, OperationError
 
+# The largest id a backend stores (64-bit); a larger one names no row, and SQLite cannot even bind it.
+MAX_ID = 2**63 - 1
 GEOJSON_TYPES = {"Point", "MultiPoint", "LineString", "MultiLineString", "Polygon", "MultiPolygon", "GeometryCollection"}
 
 
@@ -17,6 +19,8 @@ def get(model, object_id, what: str | None = None):
     try:
         object_id = int(object_id)
     except (TypeError, ValueError):
+        raise NotFound(what or model.__name__)
+    if not 0 < object_id <= MAX_ID:
         raise NotFound(what or model.__name__)
     obj = db.session.execute(select(model).where(model.id == object_id).execution_options(populate_existing=True)).scalar_one_or_none()
     if obj is None:

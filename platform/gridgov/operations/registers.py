@@ -12,11 +12,11 @@ import marshmallow
 from sqlalchemy import select
 
 from ..extensions import db
-from ..models import Assignment, Event, Grid, Person, Place, Unit
+from ..models import Assignment, Event, Grid, Membership, Person, Place, Unit
 from ..models.base import to_json_safe
 from ..tenancy import current_tenant_id
 from . import audit
-from .common import check_geometry, check_object, get, ref
+from .common import MAX_ID, check_geometry, check_object, get, ref
 from .errors import Conflict, OperationError
 
 
@@ -52,6 +52,16 @@ def _check_assignment(values: dict, obj=None) -> None:
         raise OperationError({"ends_on": ["must not be before starts_on"]})
 
 
+def _check_person(values: dict, obj=None) -> None:
+    """A person may be linked to a login, but only to a member of this tenant."""
+    user_id = values.get("user_id")
+    if user_id is None:
+        return
+    valid = isinstance(user_id, int) and not isinstance(user_id, bool) and 0 < user_id <= MAX_ID
+    if not valid or db.session.scalar(select(Membership.id).where(Membership.user_id == user_id)) is None:
+        raise OperationError({"user_id": [f"no login {user_id} is a member of this tenant"]})
+
+
 def _check_place(values: dict, obj=None) -> None:
     from ..models import Tenant
     from .tenants import registry
@@ -71,7 +81,7 @@ def _check_place(values: dict, obj=None) -> None:
 
 UNIT = Spec(Unit, ("code", "name", "kind", "parent_id", "grid_id", "attributes"), ("code", "name"),
             {"parent_id": Unit, "grid_id": Grid})
-PERSON = Spec(Person, ("code", "name", "phone", "user_id", "attributes"), ("code", "name"), {})
+PERSON = Spec(Person, ("code", "name", "phone", "user_id", "attributes"), ("code", "name"), {}, check=_check_person)
 ASSIGNMENT = Spec(Assignment, ("person_id", "role", "grid_id", "unit_id", "starts_on", "ends_on", "sheet_override"),
                   ("person_id", "role", "starts_on"), {"person_id": Person, "grid_id": Grid, "unit_id": Unit},
                   unique=(), check=_check_assignment)

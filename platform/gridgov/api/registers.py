@@ -1,0 +1,60 @@
+"""The tenant's registers — units (单位), people (人员), assignments (任职), places (场所) —
+one blueprint each, built by :func:`register_resource` on the shared register operations."""
+from __future__ import annotations
+
+from flask.views import MethodView
+
+from ..models import Assignment, Person, Place, Unit
+from ..operations import registers as register_ops
+from . import listing
+from .access import tenant_blueprint
+from .schemas import (AssignmentIn, AssignmentOut, AssignmentQuery, PersonIn, PersonOut, PersonQuery, PlaceIn,
+                      PlaceOut, PlaceQuery, UnitIn, UnitOut, UnitQuery, page_of)
+
+
+def register_resource(model, path: str, id_arg: str, schemas: tuple, description: str):
+    """A blueprint with ``/<path>`` (list, create) and ``/<path>/<id_arg>`` (read, patch, delete)."""
+    in_schema, out_schema, query_schema = schemas
+    blp = tenant_blueprint(path, description)
+    item_page = page_of(out_schema, f"{model.__name__}Page")
+
+    @blp.route(f"/{path}")
+    class Collection(MethodView):
+        @blp.arguments(query_schema, location="query", error_status_code=400)
+        @blp.response(200, item_page)
+        def get(self, args):
+            return listing.page(model, args, listing.equal_filters(model, args))
+
+        @blp.arguments(in_schema)
+        @blp.response(201, out_schema)
+        def post(self, data):
+            return register_ops.create(model, data)
+
+    @blp.route(f"/{path}/<int:{id_arg}>")
+    class Item(MethodView):
+        @blp.response(200, out_schema)
+        def get(self, **ids):
+            return register_ops.get_row(model, ids[id_arg])
+
+        @blp.arguments(in_schema(partial=True))
+        @blp.response(200, out_schema)
+        def patch(self, data, **ids):
+            return register_ops.update(register_ops.get_row(model, ids[id_arg]), data)
+
+        @blp.response(204)
+        def delete(self, **ids):
+            register_ops.delete(register_ops.get_row(model, ids[id_arg]))
+
+    return blp
+
+
+BLUEPRINTS = [
+    register_resource(Unit, "units", "unit_id", (UnitIn, UnitOut, UnitQuery),
+                      "Organisational units (单位/科室): departments, community offices, stations."),
+    register_resource(Person, "people", "person_id", (PersonIn, PersonOut, PersonQuery),
+                      "People (人员) the tenant keeps: staff, grid directors, liaisons."),
+    register_resource(Assignment, "assignments", "assignment_id", (AssignmentIn, AssignmentOut, AssignmentQuery),
+                      "Assignments (任职): a person holds a role in a grid or unit for a span of dates."),
+    register_resource(Place, "places", "place_id", (PlaceIn, PlaceOut, PlaceQuery),
+                      "Places (登记台账): register entries in a grid, of a kind a plugin declares."),
+]
