@@ -1,0 +1,112 @@
+"""毕节市大方县 消防安全网格化管理 — the Dafang fire-safety scheme (plugin ``dafang_fire``).
+
+Dafang County (8 communities, 34 townships, 103 key units, 1.08 million people) runs fire safety
+on two levels of grid: 34 big grids (大网格: the county fire brigade and the township police
+stations) organise, coordinate and guide; 378 small grids (小网格: villages and communities) do
+the work — in Dafang town the 8 communities form 19 grid rooms (网格工作室), each staffed by two
+police officers and one assistant. The station head is the first responsible person of a
+township, the village or community director of a village or community. The brigade checks key
+units and key construction sites; stations and area officers check the units they list.
+Hazards are rectified, handed off to the brigade in writing, or reported to the county public
+security bureau for supervised rectification; a fatal fire is a one-vote veto.
+
+This module reads top to bottom: identity, grid levels, roles, settings with their defaults,
+place kinds, event types, demo. Hazard cases, hand-offs, enforcement records and the headline
+report come with later issues.
+"""
+from marshmallow import Schema, fields, validate
+
+from gridgov import hookimpl
+from gridgov.plugins import EventType, Level, PlaceKind, PluginInfo, Role
+
+VERSION = "0.1.0"
+
+
+@hookimpl
+def gridgov_plugin_info():
+    return PluginInfo(
+        title_zh="大方县消防安全网格化管理",
+        title_en="Dafang County fire-safety grid management",
+        version=VERSION,
+        description="县消防大队、乡镇派出所大网格，村（社区）小网格与网格工作室，火灾隐患排查整治。",
+    )
+
+
+@hookimpl
+def gridgov_grid_levels():
+    return [Level("县", "County"), Level("大网格", "Big grid"), Level("小网格", "Small grid"),
+            Level("网格工作室", "Grid room")]
+
+
+@hookimpl
+def gridgov_roles():
+    return [
+        Role("brigade_chief", "消防大队大队长", "Fire brigade chief", "unit"),
+        Role("fire_inspector", "消防监督员", "Fire inspector", "unit"),
+        Role("station_head", "派出所所长（第一责任人）", "Police station head (first responsible person)", "grid"),
+        Role("area_officer", "片区民警", "Area police officer", "grid"),
+        Role("assistant", "协勤", "Police assistant", "grid"),
+        Role("village_director", "村（社区）主任（第一责任人）", "Village or community director (first responsible person)", "grid"),
+    ]
+
+
+class Settings(Schema):
+    """The hotline the public reports hazards to, and each station's monthly quota of units to
+    check (online supervision, 网上监管). The source names the quota but not its size: the
+    default is about the seed's own rate (3,540 units in four and a half months, 34 big grids)."""
+
+    hazard_hotline = fields.String(
+        load_default="96119", validate=validate.Regexp(r"^[0-9-]{3,20}$"),
+        metadata={"title_zh": "火灾隐患举报热线", "title_en": "Fire hazard hotline"})
+    station_monthly_quota = fields.Integer(
+        load_default=20, validate=validate.Range(min=0, max=10000),
+        metadata={"title_zh": "派出所每月检查单位任务量", "title_en": "Units a station checks per month (quota)"})
+
+
+@hookimpl
+def gridgov_settings_schema():
+    return Settings
+
+
+CHECKED_BY = {"brigade": "消防大队", "station": "派出所"}
+
+
+class UnitAttributes(Schema):
+    """An entry of the unit and site register (单位场所网格化划分台账); its archive (单位场所档案)
+    is the events recorded against it. ``checked_by`` says whose list it is on: the brigade's
+    (key units and key construction sites) or the station's."""
+
+    category = fields.String(required=True, validate=validate.Length(min=1, max=100))
+    responsible_person = fields.String(required=True, validate=validate.Length(min=1, max=100),
+                                       metadata={"title_zh": "消防安全责任人", "title_en": "Fire safety responsible person"})
+    checked_by = fields.String(required=True, validate=validate.OneOf(list(CHECKED_BY)))
+
+
+@hookimpl
+def gridgov_place_kinds():
+    return [
+        PlaceKind("key_unit", "消防安全重点单位", "Key fire-safety unit", UnitAttributes),
+        PlaceKind("construction_site", "重点在建工地", "Key construction site", UnitAttributes),
+        PlaceKind("listed_unit", "列管单位", "Listed unit", UnitAttributes),
+    ]
+
+
+class FireCheckPayload(Schema):
+    """A fire-safety check of a unit or site (消防检查), registered in the system as the source
+    requires: the monthly focused sweep or a grid room's daily check."""
+
+    sweep = fields.String(required=True, validate=validate.OneOf(["monthly_focused", "daily"]))
+    hazards_found = fields.Integer(required=True, validate=validate.Range(min=0, max=1000))
+    note = fields.String(load_default="", validate=validate.Length(max=2000))
+
+
+@hookimpl
+def gridgov_event_types():
+    return [EventType("fire_check", "消防检查", "Fire-safety check", FireCheckPayload)]
+
+
+@hookimpl
+def gridgov_load_demo(tenant, loader):
+    from .demo import load
+
+    load(loader)

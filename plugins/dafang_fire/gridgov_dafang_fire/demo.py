@@ -1,0 +1,112 @@
+"""The Dafang demo: the county, the fire brigade's big grid and a representative subset of the
+township stations' big grids (6 of 34); Dafang town's 8 communities with their 19 grid rooms
+(two officers and one assistant each), three villages under each other station; the brigade
+chief the source names (左炜); key units, key construction sites and listed units; two weeks of
+checks. Townships are Dafang's; communities, villages, units and other people are made up."""
+
+COMMUNITIES = [("红旗社区", 3), ("顺德社区", 3), ("奢香社区", 2), ("慕俄格社区", 2), ("九驿社区", 3),
+               ("北门社区", 2), ("南门社区", 2), ("东关社区", 2)]
+TOWNSHIPS = [("双山镇", ["双山村", "新华村", "联合村"]), ("猫场镇", ["猫场村", "箐口村", "新春村"]),
+             ("羊场镇", ["羊场村", "红岩村", "平寨村"]), ("六龙镇", ["六龙村", "龙井村", "三合村"]),
+             ("东关乡", ["东关村", "茶园村", "坪子村"])]
+KEY_UNITS = [("大方县人民医院", "医院"), ("大方县第一中学", "学校"), ("大方县客运站", "客运站"),
+             ("奢香商贸城", "商场市场"), ("慕俄格宾馆", "宾馆饭店"), ("红旗加油站", "易燃易爆"),
+             ("九驿网吧", "公共娱乐场所"), ("大方县老年公寓", "养老机构"), ("北门农贸市场", "商场市场"),
+             ("大方县图书馆", "文博单位")]
+SITES = ["奢香大道安置房项目", "大方县城北新区综合体"]
+LISTED = [("超市", "商店"), ("小学", "学校"), ("卫生室", "医疗机构"), ("家具厂", "生产加工"), ("饭店", "餐饮")]
+NOTES = ["灭火器过期，已责令更换", "疏散通道堆放杂物，已当场清理", "电气线路私拉乱接", "安全出口指示灯损坏", ""]
+
+
+def load(loader):
+    county = loader.grid("DF", "大方县")
+    bureau = loader.unit("DF-GAJ", "大方县公安局", "public_security_bureau")
+    brigade_grid = loader.grid("DF-00", "县消防大队大网格", county)
+    brigade = loader.unit("DF-XFDD", "大方县消防大队", "fire_brigade", parent=bureau, grid=brigade_grid)
+    loader.assign(loader.person("DF-XF01", "左炜"), "brigade_chief", unit=brigade)
+    inspectors = [loader.person(f"DF-XF{n:02d}") for n in (2, 3)]
+    for person in inspectors:
+        loader.assign(person, "fire_inspector", unit=brigade)
+    rooms = _dafang_town(loader, county, bureau)
+    villages = [village for n, township in enumerate(TOWNSHIPS, 2)
+                for village in _township(loader, county, bureau, n, *township)]
+    key_units = _key_units(loader, brigade_grid, rooms)
+    listed = [(loader.place("listed_unit", f"DF-LG-{grid.code}-{k}", f"{_locality(grid)}{name}", grid,
+                            category=category, responsible_person=loader.person_name(), checked_by="station"),
+               grid, officer)
+              for grid, officer in rooms + villages
+              for k, (name, category) in enumerate(loader.random.sample(LISTED, 2), 1)]
+    _checks(loader, key_units, inspectors, listed)
+    loader.login("staff", "field_staff", person=rooms[0][1])
+
+
+def _locality(grid) -> str:
+    """红旗 for 红旗社区第1网格工作室, 双山 for 双山村: the prefix of a local business's name."""
+    return grid.name.split("第")[0].removesuffix("社区").removesuffix("村")
+
+
+def _station(loader, county, bureau, n, township):
+    big = loader.grid(f"DF-{n:02d}", f"{township}派出所大网格", county)
+    loader.unit(f"DF-PCS{n:02d}", f"{township}派出所", "police_station", parent=bureau, grid=big)
+    loader.assign(loader.person(f"DF-SZ{n:02d}"), "station_head", big)
+    return big
+
+
+def _dafang_town(loader, county, bureau):
+    """Dafang town: 8 communities in 19 grid rooms of two officers and one assistant each."""
+    big = _station(loader, county, bureau, 1, "大方镇")
+    rooms = []
+    for c, (name, n_rooms) in enumerate(COMMUNITIES, 1):
+        community = loader.grid(f"DF-01-{c:02d}", name, big)
+        loader.assign(loader.person(f"DF-01-{c:02d}-ZR"), "village_director", community)
+        for r in range(1, n_rooms + 1):
+            code = f"DF-01-{c:02d}-{r}"
+            room = loader.grid(code, f"{name}第{r}网格工作室", community)
+            officers = [loader.person(f"{code}-MJ{k}") for k in (1, 2)]
+            for officer in officers:
+                loader.assign(officer, "area_officer", room)
+            loader.assign(loader.person(f"{code}-XQ"), "assistant", room)
+            rooms.append((room, officers[0]))
+    return rooms
+
+
+def _township(loader, county, bureau, n, township, village_names):
+    """A township station's big grid with its villages; one area officer covers them all."""
+    big = _station(loader, county, bureau, n, township)
+    officer = loader.person(f"DF-{n:02d}-MJ")
+    villages = []
+    for v, name in enumerate(village_names, 1):
+        village = loader.grid(f"DF-{n:02d}-{v:02d}", name, big)
+        loader.assign(loader.person(f"DF-{n:02d}-{v:02d}-ZR"), "village_director", village)
+        loader.assign(officer, "area_officer", village)
+        villages.append((village, officer))
+    return villages
+
+
+def _key_units(loader, brigade_grid, rooms):
+    """The brigade's list: key units in Dafang town's grid rooms, and key construction sites."""
+    places = [loader.place("key_unit", f"DF-ZD{k:03d}", name, rooms[(k * 7) % len(rooms)][0], category=category,
+                           responsible_person=loader.person_name(), checked_by="brigade")
+              for k, (name, category) in enumerate(KEY_UNITS, 1)]
+    places += [loader.place("construction_site", f"DF-GD{k:03d}", name, brigade_grid, category="在建工程",
+                            responsible_person=loader.person_name(), checked_by="brigade")
+               for k, name in enumerate(SITES, 1)]
+    return places
+
+
+def _checks(loader, key_units, inspectors, listed):
+    """The brigade's focused sweep of its list at the start of the fortnight; the grid rooms' and
+    area officers' daily checks of the units they list."""
+    rnd = loader.random
+    days = loader.recent_weekdays(10)
+    for place in key_units:
+        hazards = rnd.choice((0, 0, 1, 2))
+        loader.event("fire_check", place.grid, loader.at(days[0], rnd.choice((9, 10, 14, 15))),
+                     {"sweep": "monthly_focused", "hazards_found": hazards, "note": rnd.choice(NOTES) if hazards else ""},
+                     actor=rnd.choice(inspectors), place=place)
+    for day in days:
+        for place, grid, officer in rnd.sample(listed, 6):
+            hazards = rnd.choice((0, 0, 0, 1, 2))
+            loader.event("fire_check", grid, loader.at(day, rnd.choice((9, 10, 15, 16))),
+                         {"sweep": "daily", "hazards_found": hazards, "note": rnd.choice(NOTES) if hazards else ""},
+                         actor=officer, place=place)
