@@ -52,3 +52,13 @@ def gridgov_event_types():
 @hookimpl
 def gridgov_place_kinds():
     return [PlaceKind("generic", "一般场所", "Place", GenericPlaceAttributes)]
+
+
+@hookimpl
+def gridgov_scheduled_jobs():
+    """The overdue sweep (超期巡检): flags the tenant's cases past a deadline and records a
+    reminder for the person responsible. Referenced by path: declaring it imports nothing."""
+    from .plugins import ScheduledJob
+
+    return [ScheduledJob("overdue_sweep", "*/15 * * * *", "gridgov.operations.cases.sweep_overdue",
+                         "超期案件巡检", "Overdue case sweep", per_tenant=True)]

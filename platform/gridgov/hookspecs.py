@@ -93,3 +93,30 @@ def gridgov_load_demo(tenant, loader):
     :param loader: a :class:`gridgov.demo.DemoLoader` with helpers to add grids, units,
         people, assignments, places, events and logins.
     """
+
+
+@hookspec
+def gridgov_scheduled_jobs():
+    """Declare the jobs this scheme runs on a schedule (定时任务).
+
+    :returns: a list of :class:`gridgov.plugins.ScheduledJob`: a ``key`` (namespaced like event
+        types: ``monthly_scores`` from ``chashan`` becomes ``chashan.monthly_scores``), a
+        five-field ``cron`` expression (``"*/15 * * * *"``; an invalid one is refused at
+        start-up), the dotted import path ``func_path`` of a module-level function (imported
+        only when the job runs, so declaring it imports nothing), and Chinese and English
+        titles shown in the console's job list.
+
+    With ``per_tenant=True`` (the default) the job runs once per schedule slot for *each*
+    tenant that enables the plugin, inside that tenant's scope (:func:`gridgov.tenancy.tenant_scope`),
+    the cron read in the tenant's time zone; the function is called with no arguments and reads
+    its tenant with :func:`gridgov.tenancy.current_tenant_id`. With ``per_tenant=False`` it runs
+    once per slot for the platform, with no scope set (the function enters
+    :func:`gridgov.tenancy.platform_scope` itself if it must), the cron read in the platform's
+    time zone (``BABEL_DEFAULT_TIMEZONE``).
+
+    A slot runs exactly once however many schedulers are running (``gridgov worker`` processes,
+    or the embedded scheduler of ``gridgov serve``); a slot missed while no scheduler ran is
+    run once when one starts again, earlier missed slots are skipped. Like every job, the
+    function's writes are committed together when it returns, and it is retried on failure —
+    it must be safe to run again. See :mod:`gridgov.jobs`.
+    """

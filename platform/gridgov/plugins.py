@@ -14,6 +14,7 @@ from typing import Any, Iterable
 
 import marshmallow
 import pluggy
+from croniter import croniter
 
 from . import hookspecs
 
@@ -72,6 +73,23 @@ class PlaceKind:
     plugin: str = ""
 
 
+@dataclasses.dataclass(frozen=True)
+class ScheduledJob:
+    """A job run on a cron schedule (see ``gridgov_scheduled_jobs``); ``func_path`` is the
+    dotted import path of a module-level function, imported only when the job runs."""
+
+    key: str
+    cron: str
+    func_path: str
+    title_zh: str
+    title_en: str
+    per_tenant: bool = True
+    plugin: str = ""
+
+    def title(self, locale: str = "zh") -> str:
+        return self.title_en if str(locale).startswith("en") else self.title_zh
+
+
 def _namespaced(plugin: str, key: str) -> str:
     if "." in key:
         ns, _, short = key.partition(".")
@@ -91,6 +109,7 @@ class Registry:
         self.roles: dict[str, Role] = {}
         self.event_types: dict[str, EventType] = {}
         self.place_kinds: dict[str, PlaceKind] = {}
+        self.scheduled_jobs: dict[str, ScheduledJob] = {}
         self.settings_schemas: dict[str, type[marshmallow.Schema]] = {}
         for name in self.plugin_names():
             self._collect(name)
@@ -132,6 +151,11 @@ class Registry:
         for group in self.call(name, "gridgov_place_kinds"):
             for kind in group:
                 self._add(self.place_kinds, name, kind, "place kind")
+        for group in self.call(name, "gridgov_scheduled_jobs"):
+            for job in group:
+                if not croniter.is_valid(job.cron):
+                    raise PluginError(f"scheduled job {job.key!r} of {name!r}: invalid cron expression {job.cron!r}")
+                self._add(self.scheduled_jobs, name, job, "scheduled job")
         schema = self.call(name, "gridgov_settings_schema")
         if schema is not None:
             self.settings_schemas[name] = schema
@@ -168,6 +192,10 @@ class TenantPlugins:
     @property
     def roles(self) -> dict[str, Role]:
         return self._filter(self.registry.roles)
+
+    @property
+    def scheduled_jobs(self) -> dict[str, ScheduledJob]:
+        return self._filter(self.registry.scheduled_jobs)
 
     def levels(self) -> list[Level]:
         for name in reversed(self.names):  # a scheme's levels win over the core's generic ones

@@ -15,6 +15,10 @@ from .calendar import CalendarDay, CalendarYear  # noqa: E402  (platform-level w
 
 __all__ += ["CalendarDay", "CalendarYear"]
 
+from .jobs import JobRecord  # noqa: E402  (issue 3: background jobs)
+
+__all__ += ["JobRecord"]
+
 from .attachments import Attachment  # noqa: E402  (issue 3: attachments)
 
 __all__ += ["Attachment"]
