@@ -11,7 +11,7 @@ import json
 
 from flask_babel import gettext, lazy_gettext as _l
 from sqlalchemy import select
-from wtforms import DateTimeLocalField, SelectField, TextAreaField
+from wtforms import DateTimeLocalField, SelectChoice, SelectField, TextAreaField
 
 from ..extensions import db
 from ..models import Grid, Membership, Person, Place, Unit, User
@@ -35,7 +35,8 @@ class IdSelectField(SelectField):
         self.optional = optional
 
     def set_rows(self, rows) -> None:
-        self.choices = ([("", NONE_LABEL)] if self.optional else []) + list(rows)
+        """``rows``: (id, label) pairs."""
+        self.choices = ([SelectChoice("", NONE_LABEL)] if self.optional else []) + [SelectChoice(i, label) for i, label in rows]
 
     def pre_validate(self, form):
         if self.data is None and not self.optional:
@@ -47,9 +48,9 @@ class KeySelectField(SelectField):
     """A select of plugin-declared keys (roles, event types, place kinds)."""
 
     def set_keys(self, items: dict, keep: str | None = None) -> None:
-        choices = [(key, f"{title(item)} ({key})") for key, item in sorted(items.items())]
+        choices = [SelectChoice(key, f"{title(item)} ({key})") for key, item in sorted(items.items())]
         if keep and keep not in items:  # a row may hold a key of a plugin since disabled
-            choices.append((keep, keep))
+            choices.append(SelectChoice(keep))
         self.choices = choices
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from sqlalchemy import select
-from wtforms import BooleanField, PasswordField, SelectField, SelectMultipleField, StringField
+from wtforms import BooleanField, PasswordField, SelectChoice, SelectField, SelectMultipleField, StringField
 from wtforms.validators import InputRequired, Length, Optional
 
 from ..extensions import db
@@ -23,12 +23,12 @@ from .base import PlatformModelView, fmt_time
 from .fields import LABELS, IdSelectField
 from .helpers import registry, tenant_role_title, title
 
-LOCALE_CHOICES = [("zh_Hans", "简体中文"), ("en", "English")]
+LOCALE_CHOICES = [SelectChoice("zh_Hans", "简体中文"), SelectChoice("en", "English")]
 
 
-def plugin_choices() -> list[tuple[str, str]]:
+def plugin_choices() -> list[SelectChoice]:
     """Installed plugins with their Chinese and English titles from the registry."""
-    return [(name, f"{info.title_zh} / {info.title_en} ({name})")
+    return [SelectChoice(name, f"{info.title_zh} / {info.title_en} ({name})")
             for name, info in registry().info.items() if name != CORE]
 
 
@@ -90,7 +90,7 @@ class UserEditForm(FlaskForm):
     password = PasswordField(_l("New password (blank: unchanged)"), validators=[Optional(), Length(max=200)])
     is_platform_admin = BooleanField(_l("Platform administrator"))
     active = BooleanField(_l("Active"))
-    locale = SelectField(_l("Language"), choices=[("", "—")] + LOCALE_CHOICES)
+    locale = SelectField(_l("Language"), choices=[SelectChoice("", "—")] + LOCALE_CHOICES)
 
 
 def update_user(user: User, *, display_name: str, password: str | None, is_platform_admin: bool, active: bool,
@@ -174,7 +174,7 @@ class MembershipView(PlatformModelView):
         return MembershipEditForm
 
     def prepare_form(self, form, obj=None):
-        form.role.choices = [(key, tenant_role_title(key)) for key in TENANT_ROLES]
+        form.role.choices = [SelectChoice(key, tenant_role_title(key)) for key in TENANT_ROLES]
         if obj is None:
             form.tenant_id.set_rows(db.session.execute(select(Tenant.id, Tenant.name).order_by(Tenant.name)).all())
             form.user_id.set_rows(db.session.execute(select(User.id, User.username).order_by(User.username)).all())

@@ -18,7 +18,7 @@ from flask_wtf import FlaskForm
 from markupsafe import escape
 from marshmallow import fields as mf, validate as mv
 from sqlalchemy import select
-from wtforms import BooleanField, SelectField, StringField, TextAreaField
+from wtforms import BooleanField, SelectChoice, SelectField, StringField, TextAreaField
 
 from ..extensions import db
 from ..models import Tenant
@@ -52,7 +52,7 @@ def _form_field(name: str, field: mf.Field):
     if one_of is not None:
         labels = list(one_of.labels) if one_of.labels else [str(c) for c in one_of.choices]
         return SelectField(label, description=description, validate_choice=False,
-                           choices=[(str(c), str(lbl)) for c, lbl in zip(one_of.choices, labels)])
+                           choices=[SelectChoice(str(c), str(lbl)) for c, lbl in zip(one_of.choices, labels)])
     return StringField(label, description=description)
 
 
