@@ -8,18 +8,22 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+import functools
 import hashlib
 import json
 
 import marshmallow
-from sqlalchemy import and_, exists, insert, or_, select
+from sqlalchemy import ARRAY, and_, exists, func, insert, literal, or_, select, text
 from sqlalchemy.orm import aliased
+from sqlalchemy.sql import operators
+from sqlalchemy.sql.expression import UnaryExpression
 
 from ..extensions import db
 from ..models import Event, Grid, Person, Place, Tenant, Unit
 from ..models.base import json_default, utcnow
 from ..tenancy import current_tenant_id
 from . import audit
+from .common import MAX_ID
 from .errors import Conflict, NotFound, OperationError
 from .grids import subtree_ids
 from .tenants import registry
@@ -28,6 +32,7 @@ MAX_BATCH = 1000
 VOID_TYPE = "core.void"
 ENVELOPE = ("type", "occurred_at", "grid_id", "actor_person_id", "subject_person_id", "subject_unit_id",
             "place_id", "payload", "idempotency_key", "voids_id", "amends_id")
+ENVELOPE_FIELDS = frozenset(ENVELOPE)
 REFS = {"grid_id": Grid, "actor_person_id": Person, "subject_person_id": Person, "subject_unit_id": Unit,
         "place_id": Place, "voids_id": Event, "amends_id": Event}
 
@@ -52,19 +57,22 @@ def parse_instant(value, field: str) -> dt.datetime:
 
 
 class _Validator:
-    """Validates envelopes and payloads for one tenant, keeping one schema instance per type."""
+    """Validates envelopes and payloads for one tenant.
+
+    This runs once per submitted event, so it avoids repeated work: schema instances are shared
+    (:func:`_schema`), the payload is made JSON-safe without a text round trip (:func:`_plain`).
+    """
 
     def __init__(self):
         tenant = db.session.get(Tenant, current_tenant_id())
         self.types = registry().for_tenant(tenant).event_types
-        self.schemas: dict[str, marshmallow.Schema] = {}
 
     def __call__(self, data) -> tuple[dict, dict]:
         """Return (row, errors) for one submitted event."""
         if not isinstance(data, dict):
             return {}, {"_schema": ["an event must be a JSON object"]}
         errors: dict = {}
-        unknown = set(data) - set(ENVELOPE)
+        unknown = data.keys() - ENVELOPE_FIELDS
         for f in sorted(unknown):
             errors[f] = ["unknown field"]
         etype = data.get("type")
@@ -72,18 +80,17 @@ class _Validator:
             errors["type"] = ["required"]
         elif etype not in self.types:
             errors["type"] = [f"unknown event type {etype!r} for this tenant"]
-        row: dict = {}
-        try:
-            row["occurred_at"] = parse_instant(data.get("occurred_at"), "occurred_at") if data.get("occurred_at") is not None else None
-        except OperationError as exc:
-            errors.update(exc.errors)
-        if row.get("occurred_at") is None and "occurred_at" not in errors:
+        row: dict = {"occurred_at": None}
+        if data.get("occurred_at") is None:
             errors["occurred_at"] = ["required"]
+        else:
+            try:
+                row["occurred_at"] = parse_instant(data["occurred_at"], "occurred_at")
+            except OperationError as exc:
+                errors.update(exc.errors)
         for field in REFS:
             value = data.get(field)
-            if value is None:
-                row[field] = None
-            elif isinstance(value, bool) or not isinstance(value, int):
+            if value is not None and (isinstance(value, bool) or not isinstance(value, int) or not 0 < value <= MAX_ID):
                 errors[field] = ["must be an integer id"]
             else:
                 row[field] = value
@@ -101,10 +108,10 @@ class _Validator:
         payload = data.get("payload", {})
         if not isinstance(payload, dict):
             errors["payload"] = ["must be a JSON object"]
-        elif "type" not in errors and etype:
-            schema = self.schemas.get(etype) or self.schemas.setdefault(etype, self.types[etype].schema())
+        elif "type" not in errors:
+            schema = _schema(self.types[etype].schema)
             try:
-                payload = json.loads(json.dumps(schema.dump(schema.load(payload)), default=json_default))
+                payload = _plain(schema.dump(schema.load(payload)))
             except marshmallow.ValidationError as exc:
                 errors["payload"] = exc.messages
         if errors:
@@ -113,24 +120,63 @@ class _Validator:
         return row, {}
 
 
+@functools.cache
+def _schema(schema_class: type[marshmallow.Schema]) -> marshmallow.Schema:
+    """One instance per payload schema: building one costs more than validating an event, and
+    a marshmallow 4 schema keeps no state between ``load`` calls."""
+    return schema_class()
+
+
+def _plain(value):
+    """What ``json.loads(json.dumps(value, default=json_default))`` gives — the payload as it
+    will read back from the database — without the text round trip for the usual JSON types."""
+    kind = type(value)
+    if kind is str or kind is int or kind is float or kind is bool or value is None:
+        return value
+    if kind is dict and all(type(k) is str for k in value):
+        return {k: _plain(v) for k, v in value.items()}
+    if kind is list:
+        return [_plain(v) for v in value]
+    return json.loads(json.dumps(value, default=json_default))
+
+
+def _among(column, values):
+    """``column IN (values)``. On PostgreSQL the values travel as one array parameter, because
+    rendering and parsing a thousand-value IN list costs more than the lookup; ``IN (SELECT
+    unnest(...))`` rather than ``= ANY(...)`` keeps the index lookups once the statement is
+    prepared and planned generically (then ``= ANY`` scans the table against the whole array)."""
+    values = list(values)
+    if db.session.get_bind().dialect.name == "postgresql":
+        return column.in_(select(func.unnest(literal(values, ARRAY(column.type)))).scalar_subquery())
+    return column.in_(values)
+
+
 def _check_refs(rows: list[dict], errors: dict) -> None:
     """One query per referenced model: an id not found in this tenant is an error on its field."""
     for field, model in REFS.items():
-        wanted = {r[field] for r in rows if r and r.get(field) is not None}
+        wanted = {r[field] for r in rows if r and r[field] is not None}
         if not wanted:
             continue
-        found = set(db.session.scalars(select(model.id).where(model.id.in_(wanted))))
+        found = set(db.session.scalars(select(model.id).where(_among(model.id, wanted))))
+        if found == wanted:
+            continue
         for index, r in enumerate(rows):
-            if r and r.get(field) is not None and r[field] not in found:
+            if r and r[field] is not None and r[field] not in found:
                 errors.setdefault(index, {})[field] = [f"no {model.__name__.lower()} {r[field]} in this tenant"]
     targets = {r.get("voids_id") or r.get("amends_id") for r in rows if r and (r.get("voids_id") or r.get("amends_id"))}
     if targets:
-        types = dict(db.session.execute(select(Event.id, Event.type).where(Event.id.in_(targets))).all())
+        types = dict(db.session.execute(select(Event.id, Event.type).where(_among(Event.id, targets))).all())
         for index, r in enumerate(rows):
             if r and r.get("amends_id") in types and types[r["amends_id"]] != r["type"]:
                 errors.setdefault(index, {})["amends_id"] = ["an amendment has the type of the event it amends"]
             if r and r.get("voids_id") in types and types[r["voids_id"]] == VOID_TYPE:
                 errors.setdefault(index, {})["voids_id"] = ["a void cannot itself be voided"]
+        # One void per event; resubmitting that void with its idempotency key is a replay, not a second void.
+        voided = dict(db.session.execute(select(Event.voids_id, Event.idempotency_key).where(_among(Event.voids_id, targets))).all())
+        for index, r in enumerate(rows):
+            target = r.get("voids_id") if r else None
+            if target in voided and (r["idempotency_key"] is None or r["idempotency_key"] != voided[target]):
+                errors.setdefault(index, {}).setdefault("voids_id", [f"event {target} is voided already"])
 
 
 def _replays(rows: list[dict], errors: dict) -> dict[int, Event]:
@@ -147,7 +193,7 @@ def _replays(rows: list[dict], errors: dict) -> dict[int, Event]:
             errors.setdefault(index, {})["idempotency_key"] = [f"used twice in this batch with different bodies (item {seen[key]})"]
         seen.setdefault(key, index)
     if keyed:
-        stored = {e.idempotency_key: e for e in db.session.scalars(select(Event).where(Event.idempotency_key.in_(list(keyed))))}
+        stored = {e.idempotency_key: e for e in db.session.scalars(select(Event).where(_among(Event.idempotency_key, keyed)))}
         for index, r in enumerate(rows):
             e = stored.get(r.get("idempotency_key")) if r else None
             if e is None:
@@ -181,7 +227,9 @@ def record_batch(items, *, recorded_by_id: int | None = None) -> tuple[list[int]
     _check_refs(rows, errors)
     replays = _replays(rows, errors)
     if errors:
-        raise OperationError({"events": {i: errors[i] for i in sorted(errors)}})
+        # Only reused keys: the request is well-formed but conflicts with what is stored (409).
+        conflict = all(rows[i] and set(e) == {"idempotency_key"} for i, e in errors.items())
+        raise OperationError({"events": {i: errors[i] for i in sorted(errors)}}, status=409 if conflict else None)
     tenant_id = current_tenant_id()
     now = utcnow()
     first_of_key: dict[str, int] = {}
@@ -193,9 +241,7 @@ def record_batch(items, *, recorded_by_id: int | None = None) -> tuple[list[int]
         if key:
             first_of_key[key] = index
         fresh.append(dict(r, tenant_id=tenant_id, recorded_at=now, recorded_by_id=recorded_by_id))
-    new_ids = []
-    if fresh:
-        new_ids = list(db.session.scalars(insert(Event).returning(Event.id, sort_by_parameter_order=True), fresh))
+    new_ids = _insert(fresh) if fresh else []
     ids, replayed, it = [], [], iter(new_ids)
     fresh_ids: dict[int, int] = {}
     for index, r in enumerate(rows):
@@ -214,6 +260,33 @@ def record_batch(items, *, recorded_by_id: int | None = None) -> tuple[list[int]
         audit.record("record", object_type="Event", object_id=new_ids[0],
                      changes={"count": len(new_ids), "first_id": new_ids[0], "last_id": new_ids[-1]})
     return ids, replayed
+
+
+def _insert(rows: list[dict]) -> list[int]:
+    """Insert ``rows`` with one executemany and return their ids in input order.
+
+    ``INSERT ... RETURNING`` cannot promise the order of the ids it returns for many rows, so
+    SQLAlchemy falls back to one statement per row on SQLite and renders one huge statement on
+    PostgreSQL. Instead: PostgreSQL hands out the ids first (``nextval`` of the column's
+    sequence, which no concurrent transaction can be given too) and the rows are inserted with
+    them; SQLite numbers a row without an id one above the largest id in the table, and the
+    writer holds the database's only write lock from this INSERT to its COMMIT, so the rows get
+    consecutive ids ending at ``last_insert_rowid()`` of this connection.
+    """
+    table = Event.__table__
+    dialect = db.session.get_bind().dialect.name
+    if dialect == "postgresql":
+        ids = sorted(db.session.scalars(
+            select(func.nextval(func.pg_get_serial_sequence(table.name, "id"))).select_from(func.generate_series(1, len(rows)))))
+        for row, new_id in zip(rows, ids):
+            row["id"] = new_id
+        db.session.execute(insert(table), rows)
+        return ids
+    if dialect == "sqlite":
+        db.session.execute(insert(table), rows)
+        last = db.session.scalar(text("SELECT last_insert_rowid()"))
+        return list(range(last - len(rows) + 1, last + 1))
+    return list(db.session.scalars(insert(table).returning(table.c.id, sort_by_parameter_order=True), rows))
 
 
 def record(data, *, recorded_by_id: int | None = None) -> tuple[Event, bool]:
@@ -263,10 +336,13 @@ def list_events(*, types=None, grid: Grid | None = None, person_id: int | None =
                 include_superseded: bool = True, cursor: str | None = None, limit: int = 100) -> tuple[list[Event], str | None]:
     """Newest first, keyset-paginated on (occurred_at, id). :returns: (events, next cursor)."""
     query = select(Event)
+    newest_first = Event.occurred_at.desc()
     if types:
         query = query.where(Event.type.in_(list(types)))
     if grid is not None:
         query = query.where(Event.grid_id.in_(subtree_ids(grid)))
+        if db.session.get_bind().dialect.name == "sqlite":
+            newest_first = _not_from_an_index(Event.occurred_at).desc()
     if person_id is not None:
         query = query.where(or_(Event.actor_person_id == person_id, Event.subject_person_id == person_id))
     if since is not None:
@@ -279,9 +355,21 @@ def list_events(*, types=None, grid: Grid | None = None, person_id: int | None =
         at, ident = decode_cursor(cursor)
         query = query.where(or_(Event.occurred_at < at, and_(Event.occurred_at == at, Event.id < ident)))
     limit = max(1, min(int(limit), 1000))
-    rows = list(db.session.scalars(query.order_by(Event.occurred_at.desc(), Event.id.desc()).limit(limit + 1)))
+    rows = list(db.session.scalars(query.order_by(newest_first, Event.id.desc()).limit(limit + 1)))
     next_cursor = encode_cursor(rows[limit - 1]) if len(rows) > limit else None
     return rows[:limit], next_cursor
+
+
+def _not_from_an_index(column):
+    """SQLite's unary ``+``: the same value, but the planner cannot take its order from an index.
+
+    Without ``ANALYZE`` statistics SQLite believes ``tenant_id = ?`` picks a handful of rows, so
+    to skip a sort it walks the tenant's whole time index (``ix_events_tenant_time``) looking for
+    the subtree's grids — a million-event tenant then takes half a second for one community.
+    Ordering by ``+occurred_at`` leaves it the subtree's own ranges of
+    ``ix_events_tenant_grid_time`` and a sort of what they hold, as it chooses with statistics.
+    """
+    return UnaryExpression(column, operator=operators.custom_op("+"), type_=column.type)
 
 
 def superseded_ids(event_ids) -> dict[int, int]:
