@@ -1,7 +1,7 @@
 """The core's own declarations, written as a plugin with the same hooks (named ``core``)."""
 from marshmallow import Schema, fields, validate
 
-from .plugins import EventType, Level, PlaceKind, PluginInfo, Role, hookimpl
+from .plugins import CaseCategory, Deadline, EventType, Level, PlaceKind, PluginInfo, Role, hookimpl
 
 
 class NotePayload(Schema):
@@ -52,6 +52,36 @@ def gridgov_event_types():
 @hookimpl
 def gridgov_place_kinds():
     return [PlaceKind("generic", "一般场所", "Place", GenericPlaceAttributes)]
+
+
+def _table(normal, serious, major, urgent) -> dict:
+    return {"normal": normal, "serious": serious, "major": major, "urgent": urgent}
+
+
+def _hours(n: int) -> Deadline:
+    return Deadline(n, "hours")
+
+
+def _days(n: int) -> Deadline:
+    return Deadline(n, "working_days")
+
+
+@hookimpl
+def gridgov_case_categories():
+    """Generic categories, so cases work before a scheme declares its own. The limits follow the
+    usual digital-urban-management practice: urgent matters in hours, the rest in working days."""
+    return [
+        CaseCategory("general", "一般问题", "General problem", {
+            "accept": _table(_days(1), _days(1), _hours(4), _hours(1)),
+            "resolve": _table(_days(5), _days(3), _hours(24), _hours(4)),
+            "close": _table(_days(7), _days(5), _days(2), _days(1)),
+        }, description="A problem found in a grid that fits no scheme's category."),
+        CaseCategory("dispute", "矛盾纠纷", "Dispute", {
+            "accept": _table(_days(1), _days(1), _hours(4), _hours(1)),
+            "resolve": _table(_days(10), _days(5), _days(2), _hours(24)),
+        }, pauses_when_waiting=True,
+            description="A dispute between residents; its deadlines pause while waiting on a party outside."),
+    ]
 
 
 @hookimpl

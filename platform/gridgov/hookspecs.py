@@ -96,6 +96,30 @@ def gridgov_load_demo(tenant, loader):
 
 
 @hookspec
+def gridgov_case_categories():
+    """Declare the categories of cases (案件类别) this scheme handles, with their deadlines.
+
+    :returns: a list of :class:`gridgov.plugins.CaseCategory`. Keys are namespaced like event
+        types (``hazard`` from ``dafang_fire`` becomes ``dafang_fire.hazard``). Each category
+        gives ``deadlines``: a mapping *stage* → *severity* → :class:`gridgov.plugins.Deadline`
+        (an ``amount`` of ``"hours"`` — calendar hours — or of ``"working_days"`` of the official
+        Chinese calendar, see :mod:`gridgov.workdays`). Stages:
+
+        * ``"accept"`` (立案时限, required): from the report to its acceptance or rejection;
+        * ``"resolve"`` (处置时限, required): from acceptance to the case being resolved;
+        * ``"close"`` (结案时限, optional): from acceptance to the case being closed.
+
+        Every stage given names a deadline for each severity of
+        :data:`gridgov.plugins.SEVERITIES` (一般 ``normal``, 较大 ``serious``, 重大 ``major``,
+        紧急 ``urgent``). ``handling_unit_kind`` (optional) is the :attr:`Unit.kind` that
+        normally handles the category: a dispatch without a unit picks the unit of that kind
+        attached to the case's grid or the nearest grid above it. ``pauses_when_waiting``
+        allows a case to wait on someone outside (挂起) with its deadlines paused.
+        A category with a malformed deadline table is refused at start-up.
+    """
+
+
+@hookspec
 def gridgov_scheduled_jobs():
     """Declare the jobs this scheme runs on a schedule (定时任务).
 

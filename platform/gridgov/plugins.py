@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 from importlib.metadata import entry_points
-from typing import Any, Iterable
+from typing import Any, Iterable, Mapping
 
 import marshmallow
 import pluggy
@@ -90,6 +90,64 @@ class ScheduledJob:
         return self.title_en if str(locale).startswith("en") else self.title_zh
 
 
+# Severity levels of a case (案件等级), mildest first: the core's fixed list.
+SEVERITIES = {
+    "normal": ("一般", "Normal"),
+    "serious": ("较大", "Serious"),
+    "major": ("重大", "Major"),
+    "urgent": ("紧急", "Urgent"),
+}
+# Stages a category may give deadlines for; "close" is optional (see hookspecs).
+DEADLINE_STAGES = ("accept", "resolve", "close")
+REQUIRED_STAGES = ("accept", "resolve")
+DEADLINE_UNITS = ("hours", "working_days")
+
+
+@dataclasses.dataclass(frozen=True)
+class Deadline:
+    """A time limit: ``amount`` calendar hours, or ``amount`` official working days (the end
+    of the n-th working day after the day the clock starts)."""
+
+    amount: int
+    unit: str  # "hours" | "working_days"
+
+
+@dataclasses.dataclass(frozen=True)
+class CaseCategory:
+    key: str
+    title_zh: str
+    title_en: str
+    deadlines: Mapping[str, Mapping[str, Deadline]]  # stage -> severity -> Deadline
+    handling_unit_kind: str | None = None
+    pauses_when_waiting: bool = False
+    description: str = ""
+    plugin: str = ""
+
+    def title(self, locale: str = "zh") -> str:
+        return self.title_en if str(locale).startswith("en") else self.title_zh
+
+    def deadline(self, stage: str, severity: str) -> Deadline | None:
+        return self.deadlines.get(stage, {}).get(severity)
+
+
+def _check_category(plugin: str, cat: CaseCategory) -> None:
+    """Refuse a deadline table with a missing stage or severity, or a malformed deadline."""
+    where = f"case category {cat.key!r} of {plugin!r}"
+    unknown = set(cat.deadlines) - set(DEADLINE_STAGES)
+    if unknown:
+        raise PluginError(f"{where}: unknown deadline stage(s) {sorted(unknown)}; stages are {DEADLINE_STAGES}")
+    for stage in REQUIRED_STAGES:
+        if stage not in cat.deadlines:
+            raise PluginError(f"{where}: no {stage!r} deadlines")
+    for stage, table in cat.deadlines.items():
+        if set(table) != set(SEVERITIES):
+            raise PluginError(f"{where}: {stage!r} deadlines must name exactly the severities {list(SEVERITIES)}")
+        for severity, dl in table.items():
+            if not isinstance(dl, Deadline) or dl.unit not in DEADLINE_UNITS \
+                    or isinstance(dl.amount, bool) or not isinstance(dl.amount, int) or dl.amount < 1:
+                raise PluginError(f"{where}: {stage}/{severity} needs Deadline(amount >= 1, unit in {DEADLINE_UNITS})")
+
+
 def _namespaced(plugin: str, key: str) -> str:
     if "." in key:
         ns, _, short = key.partition(".")
@@ -110,6 +168,7 @@ class Registry:
         self.event_types: dict[str, EventType] = {}
         self.place_kinds: dict[str, PlaceKind] = {}
         self.scheduled_jobs: dict[str, ScheduledJob] = {}
+        self.case_categories: dict[str, CaseCategory] = {}
         self.settings_schemas: dict[str, type[marshmallow.Schema]] = {}
         for name in self.plugin_names():
             self._collect(name)
@@ -156,6 +215,10 @@ class Registry:
                 if not croniter.is_valid(job.cron):
                     raise PluginError(f"scheduled job {job.key!r} of {name!r}: invalid cron expression {job.cron!r}")
                 self._add(self.scheduled_jobs, name, job, "scheduled job")
+        for group in self.call(name, "gridgov_case_categories"):
+            for cat in group:
+                _check_category(name, cat)
+                self._add(self.case_categories, name, cat, "case category")
         schema = self.call(name, "gridgov_settings_schema")
         if schema is not None:
             self.settings_schemas[name] = schema
@@ -196,6 +259,10 @@ class TenantPlugins:
     @property
     def scheduled_jobs(self) -> dict[str, ScheduledJob]:
         return self._filter(self.registry.scheduled_jobs)
+
+    @property
+    def case_categories(self) -> dict[str, CaseCategory]:
+        return self._filter(self.registry.case_categories)
 
     def levels(self) -> list[Level]:
         for name in reversed(self.names):  # a scheme's levels win over the core's generic ones

@@ -15,6 +15,10 @@ from .calendar import CalendarDay, CalendarYear  # noqa: E402  (platform-level w
 
 __all__ += ["CalendarDay", "CalendarYear"]
 
+from .cases import Case, CaseCounter, CaseReminder, CaseTransition, HandOff  # noqa: E402  (issue 3: cases)
+
+__all__ += ["Case", "CaseCounter", "CaseReminder", "CaseTransition", "HandOff"]
+
 from .jobs import JobRecord  # noqa: E402  (issue 3: background jobs)
 
 __all__ += ["JobRecord"]
