@@ -10,6 +10,8 @@ out of 100 every quarter.
 This module reads top to bottom: identity, grid levels, roles, settings with their defaults,
 event types, demo. The assessment sheets come with a later issue.
 """
+from decimal import ROUND_HALF_UP
+
 from marshmallow import Schema, fields, validate
 
 from gridgov import hookimpl
@@ -43,13 +45,16 @@ def gridgov_roles():
     ]
 
 
+PATROL_DAYS = {"working_days": "法定工作日 Official working days", "every_day": "每天 Every day"}
+RANKING_BASES = {"mean_of_quarters": "四个季度平均分 Mean of the quarters", "sum_of_quarters": "四个季度总分 Sum of the quarters"}
+
+
 class Settings(Schema):
     """What the source leaves open, decided in SCHEMES.md and tunable per tenant."""
 
     required_patrol_days = fields.String(
-        load_default="working_days", validate=validate.OneOf(["working_days", "every_day"]),
-        metadata={"title_zh": "应巡查日", "title_en": "Days a patrol is required",
-                  "description": "working_days: official working days; every_day: every calendar day"})
+        load_default="working_days", validate=validate.OneOf(list(PATROL_DAYS), labels=list(PATROL_DAYS.values())),
+        metadata={"title_zh": "应巡查日", "title_en": "Days a patrol is required"})
     patrol_minimum_minutes = fields.Integer(
         load_default=60, validate=validate.Range(min=1, max=24 * 60),
         metadata={"title_zh": "每日最少巡查时长（分钟）", "title_en": "Minimum daily patrol (minutes)"})
@@ -57,10 +62,11 @@ class Settings(Schema):
         load_default=2, validate=validate.Range(min=1, max=72),
         metadata={"title_zh": "重大事项及时上报时限（小时）", "title_en": "Major matter reported in time (hours)"})
     honour_bonus_cap = fields.Decimal(
-        as_string=True, places=1, allow_none=True, load_default=None, validate=validate.Range(min=0),
+        as_string=True, places=1, rounding=ROUND_HALF_UP, allow_none=True, load_default=None,
+        validate=validate.Range(min=0),
         metadata={"title_zh": "荣誉加分上限（空为不封顶）", "title_en": "Cap on honour bonus (empty: no cap)"})
     annual_ranking_basis = fields.String(
-        load_default="mean_of_quarters", validate=validate.OneOf(["mean_of_quarters", "sum_of_quarters"]),
+        load_default="mean_of_quarters", validate=validate.OneOf(list(RANKING_BASES), labels=list(RANKING_BASES.values())),
         metadata={"title_zh": "年度排名依据", "title_en": "Annual ranking basis"})
 
 

@@ -1,5 +1,5 @@
-"""The Dafang demo: the county, the fire brigade's big grid and a representative subset of the
-township stations' big grids (6 of 34); Dafang town's 8 communities with their 19 grid rooms
+"""The Dafang demo: the county and a representative subset of its big grids (7 of 34: the fire
+brigade's and six township stations'); Dafang town's 8 communities with their 19 grid rooms
 (two officers and one assistant each), three villages under each other station; the brigade
 chief the source names (左炜); key units, key construction sites and listed units; two weeks of
 checks. Townships are Dafang's; communities, villages, units and other people are made up."""

@@ -12,7 +12,7 @@ This module reads top to bottom: identity, grid levels, roles, settings with the
 place kinds, event types, demo. The annual assessment, payouts and reports come with later
 issues.
 """
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
@@ -47,8 +47,8 @@ def gridgov_roles():
 
 
 def _money(default: str, zh: str, en: str):
-    return fields.Decimal(as_string=True, places=2, load_default=Decimal(default), validate=validate.Range(min=0),
-                          metadata={"title_zh": zh, "title_en": en})
+    return fields.Decimal(as_string=True, places=2, rounding=ROUND_HALF_UP, load_default=Decimal(default),
+                          validate=validate.Range(min=0), metadata={"title_zh": zh, "title_en": en})
 
 
 class Settings(Schema):

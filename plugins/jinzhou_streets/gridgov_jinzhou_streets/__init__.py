@@ -13,7 +13,7 @@ every half month and publishes a 巡查通报 bulletin.
 This module reads top to bottom: identity, grid levels, roles, settings with their defaults,
 place kinds, event types, demo. Scoring, bulletins and selections come with later issues.
 """
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from marshmallow import Schema, fields, validate
 
@@ -82,7 +82,8 @@ class _Selections(Schema):
 
 
 def _deduction(zh: str, en: str):
-    return fields.Decimal(as_string=True, places=1, load_default=Decimal("1.0"), validate=validate.Range(min=0, max=100),
+    return fields.Decimal(as_string=True, places=1, rounding=ROUND_HALF_UP, load_default=Decimal("1.0"),
+                          validate=validate.Range(min=0, max=100),
                           metadata={"title_zh": f"每处扣分：{zh}", "title_en": f"Points deducted per violation: {en}"})
 
 
@@ -104,7 +105,8 @@ class StreetSectionAttributes(Schema):
     street = fields.String(required=True, validate=validate.Length(min=1, max=100))
     from_to = fields.String(load_default="", validate=validate.Length(max=200),
                             metadata={"title_zh": "起止", "title_en": "From – to"})
-    width_m = fields.Decimal(as_string=True, places=1, required=True, validate=validate.Range(min=12, max=200))
+    width_m = fields.Decimal(as_string=True, places=1, rounding=ROUND_HALF_UP, required=True,
+                              validate=validate.Range(min=12, max=200))
     grade = fields.Integer(required=True, validate=validate.OneOf([1, 2]))
 
 

@@ -10,7 +10,7 @@ themselves from their own grids; results stay confidential until published.
 This module reads top to bottom: identity, grid levels, roles, settings with their defaults,
 event types, demo. The assessment sheet, recusal and publication come with later issues.
 """
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
@@ -48,7 +48,7 @@ def gridgov_roles():
 
 
 def _band(default: str, zh: str, en: str):
-    return fields.Decimal(as_string=True, places=1, load_default=Decimal(default),
+    return fields.Decimal(as_string=True, places=1, rounding=ROUND_HALF_UP, load_default=Decimal(default),
                           validate=validate.Range(min=0, max=100), metadata={"title_zh": zh, "title_en": en})
 
 
