@@ -9,12 +9,14 @@ the database holds exactly what it held before.
 """
 from __future__ import annotations
 
+import re
+
 import pytest
 from console_support import Console, list_count, populate
 from sqlalchemy import func, inspect, select
 
 from gridgov.extensions import db
-from gridgov.models import AuditEntry, Membership, Tenant, User
+from gridgov.models import AuditEntry, Event, Grid, Membership, Person, Place, Tenant, Unit, User
 from gridgov.tenancy import TenantOwned, platform_scope, tenant_scope
 
 MARKER = "BETASECRET"
@@ -71,8 +73,6 @@ def console_routes(app):
 
 def hostile_form(b_ids: dict, b_tenant_id: int, b_user_id: int) -> dict:
     """A form that names B's objects in every reference field a console form has."""
-    from gridgov.models import Event, Grid, Person, Place, Unit
-
     grid, person, unit, place = b_ids[Grid][1], b_ids[Person][0], b_ids[Unit][0], b_ids[Place][0]
     return {
         "rowid": str(b_ids[Event][0]), "action": "delete", "url": "/admin/", "list_form_pk": str(b_ids[Grid][0]),
@@ -138,6 +138,9 @@ def test_tenant_admin_walk_reads_and_changes_nothing_of_another_tenant(app, clie
     assert any(e.startswith("console_plugin_settings.") for e in platform_walked)
     home = console.get("/admin/").get_data(as_text=True)
     assert "Alpha district" in home  # the switch to B was refused; the session still works in A
+    with app.app_context(), tenant_scope(a.id):
+        own_counts = [str(db.session.scalar(select(func.count()).select_from(m))) for m in (Grid, Person, Place, Event)]
+    assert re.findall(r'card-text h2 mb-0">(\d+)<', home) == own_counts
 
 
 def test_own_rows_are_readable(app, client, tenants):

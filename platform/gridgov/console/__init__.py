@@ -2,8 +2,9 @@
 
 ``init_app(app)`` builds one :class:`flask_admin.Admin` per app (``create_app`` may run many
 times in one process), adds the views below and stores the Admin in
-``app.extensions["gridgov_console"]``. Before every console request the tenancy scope is set
-once (:func:`gridgov.console.context.enter_request`).
+``app.extensions["gridgov_console"]``. Before every request to a view of that Admin — also a
+view another module adds later — the tenancy scope is set once
+(:func:`gridgov.console.context.enter_request`).
 
 Views (menu order):
 
@@ -15,7 +16,7 @@ Views (menu order):
 from __future__ import annotations
 
 from flask import g, request
-from flask_admin import Admin
+from flask_admin import Admin, BaseView
 from flask_admin.theme import Bootstrap4Theme
 from flask_babel import lazy_gettext as _l
 
@@ -41,15 +42,14 @@ def init_app(app) -> None:
     auth.init_app(app)
     admin = Admin(app, name=_l("Grid management console"), index_view=ConsoleIndexView(),
                   theme=Bootstrap4Theme(base_template="console/base.html", fluid=True))
-    views = build_views()
-    admin.add_views(*views)
+    admin.add_views(*build_views())
     app.extensions["gridgov_console"] = admin
-    by_blueprint = {view.endpoint: view for view in [admin.index_view, *views]}
 
     @app.before_request
     def _console_scope():
-        view = by_blueprint.get(request.blueprint or "")
-        if view is not None and not (request.endpoint or "").endswith(".static"):
+        # Any view of this Admin — including views other modules add later — gets its scope here.
+        view = getattr(app.view_functions.get(request.endpoint), "__self__", None)
+        if isinstance(view, BaseView) and view.admin is admin:
             context.enter_request(view)
 
     @app.context_processor

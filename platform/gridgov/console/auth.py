@@ -99,7 +99,7 @@ def login():
             return redirect(_safe_next(request.args.get("next")))
         g.login_failed = failed = True
         _record("login_failed", user)
-    return render_template("console/login.html", form=form, failed=failed), 200
+    return render_template("console/login.html", form=form, failed=failed)
 
 
 @bp.route("/logout", methods=["GET", "POST"])
