@@ -2,7 +2,6 @@
 and assertions on the JSON error shape."""
 from __future__ import annotations
 
-import pytest
 from sqlalchemy import select
 
 from gridgov.extensions import db
@@ -12,13 +11,15 @@ NOTE_AT = "2026-05-01T08:00:00+08:00"
 
 
 class TenantClient:
-    """Calls ``/api/v1/tenants/<slug>/<path>`` (or ``/api/v1/<path>`` for a path starting with
-    ``/``) with one bearer token."""
+    """Calls ``/api/v1/tenants/<slug>/<path>`` (or ``/api/v1<path>`` for a path starting with
+    ``/``, or ``path`` itself when it starts with ``/api/``) with one bearer token."""
 
     def __init__(self, client, token: str, slug: str):
         self.client, self.token, self.slug = client, token, slug
 
     def url(self, path: str) -> str:
+        if path.startswith("/api/"):
+            return path
         return f"/api/v1{path}" if path.startswith("/") else f"/api/v1/tenants/{self.slug}/{path}"
 
     def __call__(self, method: str, path: str, json=None, *, query=None, headers=None, data=None):
@@ -73,18 +74,6 @@ def count(model, tenant_id: int | None = None) -> int:
         query = query.where(model.tenant_id == tenant_id)
     with platform_scope():
         return len(db.session.scalars(query).all())
-
-
-@pytest.fixture
-def alpha(factory):
-    return factory.tenant("alpha", plugins=["example"], name="甲街道")
-
-
-@pytest.fixture
-def admin(client, factory, alpha):
-    """A tenant administrator of ``alpha`` (not a platform administrator)."""
-    _, token = factory.user("alpha-admin", alpha, "tenant_admin")
-    return TenantClient(client, token, alpha.slug)
 
 
 def make_tree(api: TenantClient) -> dict:

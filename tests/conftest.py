@@ -122,3 +122,22 @@ def factory(app):
 
 def bearer(token: str) -> dict:
     return {"Authorization": f"Bearer {token}"}
+
+
+# --- JSON API tests (tests/test_api_*.py; helpers in tests/api_support.py) -------------------
+
+pytest.register_assert_rewrite("api_support")
+
+@pytest.fixture
+def api_tenant(factory):
+    """A tenant enabling the out-of-tree ``example`` plugin."""
+    return factory.tenant("alpha", plugins=["example"], name="甲街道")
+
+
+@pytest.fixture
+def api_admin(client, factory, api_tenant):
+    """An API client for a tenant administrator of ``api_tenant`` (not a platform admin)."""
+    from api_support import TenantClient
+
+    _, token = factory.user("alpha-admin", api_tenant, "tenant_admin")
+    return TenantClient(client, token, api_tenant.slug)

@@ -8,19 +8,20 @@ from gridgov.extensions import db
 from gridgov.models import AuditEntry, Event, Grid, Person, Place, Unit
 from gridgov.tenancy import platform_scope
 
-from api_support import NOTE_AT, TenantClient, admin, alpha, assert_error, make_tree, note  # noqa: F401
+from api_support import TenantClient, assert_error, make_tree, note
 
 BIG = 2**70
 
 
 @pytest.fixture
-def world(app, client, factory, admin):
+def world(app, client, factory, api_admin):
     """alpha's tree and a person, and a grid of another tenant."""
-    tree = make_tree(admin)
-    person = admin.ok("POST", "people", {"code": "P1", "name": "王芳"})
+    tree = make_tree(api_admin)
+    person = api_admin.ok("POST", "people", {"code": "P1", "name": "王芳"})
     beta = factory.tenant("beta")
     _, token = factory.user("beta-admin", beta, "tenant_admin")
     foreign = TenantClient(client, token, beta.slug).ok("POST", "grids", {"code": "B", "name": "乙"})
+    api_admin.ok("POST", "events", note(tree["g1"]["id"], "第一次", idempotency_key="used-key"))
     return {"g": tree["g1"]["id"], "person": person["id"], "foreign_grid": foreign["id"]}
 
 
@@ -73,6 +74,11 @@ def _cases(w):
         ("POST", "events", {**event, "payload": "text"}, 422, "payload", "json"),
         ("POST", "events", {**event, "idempotency_key": "k" * 129}, 422, "idempotency_key", "json"),
         ("POST", "events", {**event, "voids_id": 1}, 422, "voids_id", "json"),
+        ("POST", "events", note(g, "第二次", idempotency_key="used-key"), 409, "idempotency_key", "json"),
+        ("POST", "events/batch", {"events": [note(g, "第二次", idempotency_key="used-key")]}, 409,
+         "events.0.idempotency_key", "json"),
+        ("POST", "events/batch", {"events": [note(g, "a", idempotency_key="k2"), note(g, "b", idempotency_key="k2")]},
+         409, "events.1.idempotency_key", "json"),
         ("POST", "events/batch", [event], 422, "_schema", "json"),
         ("POST", "events/batch", {"items": [event]}, 422, "items", "json"),
         ("POST", "events/batch", {}, 422, "events", "json"),
@@ -94,52 +100,52 @@ def _cases(w):
     ]
 
 
-def test_bad_input_table(app, admin, world):
+def test_bad_input_table(app, api_admin, world):
     before = snapshot(app)
     for method, path, body, status, field, location in _cases(world):
         if method == "GET":
-            response = admin.get(path, query=body)
+            response = api_admin.get(path, query=body)
         elif isinstance(body, str):
-            response = admin(method, path, data=body)
+            response = api_admin(method, path, data=body)
         else:
-            response = admin(method, path, body)
+            response = api_admin(method, path, body)
         assert response.status_code < 500, (method, path, body)
         assert_error(response, status, field, location)
     assert snapshot(app) == before
 
 
-def test_a_batch_with_one_bad_item_among_a_thousand_writes_nothing(app, admin, world):
+def test_a_batch_with_one_bad_item_among_a_thousand_writes_nothing(app, api_admin, world):
     items = [note(world["g"], f"n{i}") for i in range(1000)]
     items[999] = {**items[999], "grid_id": world["foreign_grid"]}
     before = snapshot(app)
-    assert_error(admin.post("events/batch", {"events": items}), 422, "events.999.grid_id")
+    assert_error(api_admin.post("events/batch", {"events": items}), 422, "events.999.grid_id")
     assert snapshot(app) == before
-    assert admin.ok("POST", "events/batch", {"events": items[:999]})["created"] == 999
+    assert api_admin.ok("POST", "events/batch", {"events": items[:999]})["created"] == 999
 
 
-def test_an_oversized_body_is_413(app, admin, world):
+def test_an_oversized_body_is_413(app, api_admin, world):
     app.config["MAX_CONTENT_LENGTH"] = 2000
-    response = admin.post("events/batch", {"events": [note(world["g"], "x" * 100) for _ in range(30)]})
+    response = api_admin.post("events/batch", {"events": [note(world["g"], "x" * 100) for _ in range(30)]})
     assert_error(response, 413)
 
 
 @pytest.mark.parametrize("path", ["/api/v1/nothing-here", "/api/v1/tenants/alpha/grids/1/elsewhere"])
-def test_unknown_paths_are_json_404_even_for_posts(client, admin, path):
+def test_unknown_paths_are_json_404_even_for_posts(client, api_admin, path):
     for method in ("GET", "POST", "DELETE"):
-        assert_error(client.open(path, method=method, headers={"Authorization": f"Bearer {admin.token}"}), 404)
+        assert_error(client.open(path, method=method, headers={"Authorization": f"Bearer {api_admin.token}"}), 404)
 
 
-def test_wrong_method_is_json_405(admin, world):
-    response = admin.put("grids", {})
+def test_wrong_method_is_json_405(api_admin, world):
+    response = api_admin.put("grids", {})
     assert_error(response, 405)
     assert "POST" in response.headers["Allow"]
-    assert_error(admin.post("events/1", {}), 405)
+    assert_error(api_admin.post("events/1", {}), 405)
 
 
-def test_not_found_names_no_field_but_says_what(admin):
-    body = assert_error(admin.get("grids/424242"), 404)
+def test_not_found_names_no_field_but_says_what(api_admin):
+    body = assert_error(api_admin.get("grids/424242"), 404)
     assert body["message"] == "grid not found"
-    assert_error(admin.get("events/424242"), 404)
+    assert_error(api_admin.get("events/424242"), 404)
 
 
 def test_the_last_resort_answers_json_500(app, client):
@@ -155,10 +161,10 @@ def test_the_last_resort_answers_json_500(app, client):
     assert "boom" not in response.get_data(as_text=True) and body["message"]
 
 
-def test_a_failed_write_rolls_back_everything_it_did(app, admin, world):
+def test_a_failed_write_rolls_back_everything_it_did(app, api_admin, world):
     """A grid move validates before it writes; a PATCH refused after the move still leaves the
     tree as it was (one transaction per request)."""
-    tree_before = admin.ok("GET", "grids")
-    response = admin.patch(f"grids/{world['g']}", {"parent_id": None, "code": "R"})  # code taken
+    tree_before = api_admin.ok("GET", "grids")
+    response = api_admin.patch(f"grids/{world['g']}", {"parent_id": None, "code": "R"})  # code taken
     assert_error(response, 409, "code")
-    assert admin.ok("GET", "grids") == tree_before
+    assert api_admin.ok("GET", "grids") == tree_before

@@ -116,7 +116,7 @@ def tenant_blueprint(name: str, description: str, write_roles=WRITE_ROLES) -> Ap
         g.tenant, g.tenant_role = tenant, role
         g.tenant_plugins = tenant_ops.registry().for_tenant(tenant)
         if request.method not in SAFE_METHODS and role not in write_roles:
-                abort(403, message=f"role {role} may not change this")
+            abort(403, message=f"role {role} may not change this")
 
     return blp
 
