@@ -160,11 +160,3 @@ def test_the_last_resort_answers_json_500(app, client):
     body = assert_error(response, 500)
     assert "boom" not in response.get_data(as_text=True) and body["message"]
 
-
-def test_a_failed_write_rolls_back_everything_it_did(app, api_admin, world):
-    """A grid move validates before it writes; a PATCH refused after the move still leaves the
-    tree as it was (one transaction per request)."""
-    tree_before = api_admin.ok("GET", "grids")
-    response = api_admin.patch(f"grids/{world['g']}", {"parent_id": None, "code": "R"})  # code taken
-    assert_error(response, 409, "code")
-    assert api_admin.ok("GET", "grids") == tree_before

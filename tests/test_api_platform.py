@@ -79,6 +79,16 @@ def test_settings_are_validated_by_the_plugin_schema_and_may_be_partial(root):
     assert root.ok("GET", url) == {"patrols_per_week": 7, "fine_per_missed": "80.00"}
 
 
+def test_a_refused_request_leaves_no_partial_write(root):
+    """create_tenant stores the tenant, then validates its settings: when they fail, the request's
+    one transaction is rolled back and the tenant does not exist."""
+    response = root.post("/tenants", {"slug": "half", "name": "半个", "enabled_plugins": ["patrolrules"],
+                                      "settings": {"patrolrules": {"patrols_per_week": 0}}})
+    assert_error(response, 422, "settings.patrolrules.patrols_per_week")
+    assert_error(root.get("/tenants/half"), 404)
+    assert root.ok("POST", "/tenants", {"slug": "half", "name": "半个"})["slug"] == "half"
+
+
 def test_settings_of_a_plugin_the_tenant_does_not_enable_are_refused(root):
     root.ok("POST", "/tenants", {"slug": "plain", "name": "无插件"})
     assert_error(root.put("/tenants/plain/settings/patrolrules", {"patrols_per_week": 4}), 422, "plugin")

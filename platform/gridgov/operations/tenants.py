@@ -61,7 +61,10 @@ def create_tenant(slug: str, name: str, *, timezone: str = "Asia/Shanghai", loca
         db.session.add(tenant)
         db.session.flush()
         for plugin, data in (settings or {}).items():
-            update_settings(tenant, plugin, data)
+            try:
+                update_settings(tenant, plugin, data)
+            except OperationError as exc:  # name the field as the caller gave it
+                raise OperationError({"settings": {plugin: exc.errors}}) from exc
         audit.record("create", tenant, tenant_id=tenant.id,
                      changes={"slug": slug, "name": name, "plugins": tenant.enabled_plugins})
         db.session.flush()
