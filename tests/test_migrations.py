@@ -18,7 +18,7 @@ from conftest import database_url
 VERSIONS = pathlib.Path(gridgov.__file__).parent / "migrations" / "versions"
 
 
-def _wipe():
+def _drop_everything():
     with platform_scope():
         db.session.remove()
         db.drop_all()
@@ -26,15 +26,23 @@ def _wipe():
             conn.execute(text("DROP TABLE IF EXISTS alembic_version"))
 
 
+def wipe_database(url: str) -> None:
+    """Leave the database at ``url`` without any table, Alembic's included."""
+    app = create_app({"TESTING": True, "SECRET_KEY": "test-secret", "SQLALCHEMY_DATABASE_URI": url})
+    with app.app_context():
+        _drop_everything()
+        db.engine.dispose()
+
+
 @pytest.fixture
 def empty_app(tmp_path):
     """An app on a database with no tables at all (not even those of ``db.create_all``)."""
     app = create_app({"TESTING": True, "SECRET_KEY": "test-secret", "SQLALCHEMY_DATABASE_URI": database_url(tmp_path)})
     with app.app_context():
-        _wipe()
+        _drop_everything()
     yield app
     with app.app_context():
-        _wipe()
+        _drop_everything()
         db.engine.dispose()
 
 
