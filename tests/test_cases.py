@@ -220,7 +220,7 @@ def test_another_tenants_case_is_not_found(app, world, factory):
 
 def test_escalation_climbs_to_the_parent_grids_unit_and_stops_at_the_root(app, world):
     with in_tenant(app, world.tenant):
-        sup, g1 = world.user("sup"), world.user("g1staff")
+        g1 = world.user("g1staff")
         case = world.case_in("in_progress")
         cases.escalate(case, actor=g1, note="社区协调")
         assert (case.state, case.unit_id, case.escalation_count) == ("escalated", world.unit["UC"], 1)
@@ -414,3 +414,30 @@ def test_a_category_in_another_namespace_is_refused():
     days = {s: Deadline(1, "hours") for s in ALL}
     with pytest.raises(PluginError):
         _registry_with([CaseCategory("core.general", "冒充", "Impostor", {"accept": days, "resolve": days})])
+
+
+def test_numbers_stay_unique_under_concurrent_reports(app, world):
+    """Four sessions report at once, the first report of a year included: no number twice, none
+    skipped (the counter row's lock serialises them)."""
+    import threading
+
+    numbers, errors = [], []
+    barrier = threading.Barrier(4)
+
+    def reporter():
+        try:
+            with app.app_context(), tenant_scope(world.tenant.id):
+                barrier.wait()
+                for _ in range(5):
+                    numbers.append(world.report(reported_at=local("2026-06-01 09:00")).number)
+                    db.session.commit()
+        except Exception as exc:  # reported below: a thread's exception would be lost
+            errors.append(exc)
+
+    threads = [threading.Thread(target=reporter) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    assert sorted(numbers) == [f"2026-{i:06d}" for i in range(1, 21)]

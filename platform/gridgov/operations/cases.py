@@ -36,6 +36,7 @@ from .case_deadlines import SweepResult, sweep_all_tenants, sweep_overdue  # noq
 from .common import get, ref
 from .errors import Conflict, Forbidden, NotFound, OperationError
 from .events import parse_instant
+from .grids import subtree_ids
 from .tenants import registry, role_in
 
 STATES = {
@@ -161,8 +162,8 @@ def _refuse_role(t: Transition, actor) -> Forbidden:
 
 def _instant(at, case: Case | None) -> dt.datetime:
     now = utcnow()
-    if at is None:
-        return now
+    if at is None:  # never before the last step, even one stamped a little ahead of this clock
+        return max(now, case.last_transition_at) if case is not None else now
     when = parse_instant(at, "at")
     if when > now + CLOCK_SKEW:
         raise OperationError({"at": ["must not be in the future"]})
@@ -251,8 +252,6 @@ def list_cases(*, unit_id: int | None = None, states=None, overdue: bool | None 
                limit: int = 50, before_id: int | None = None) -> list[Case]:
     """Newest first, for the queues (a unit's cases, the overdue ones, those escalated to a unit);
     page with ``before_id`` = the last id of the previous page."""
-    from .grids import subtree_ids
-
     query = select(Case).order_by(Case.id.desc()).limit(max(1, min(int(limit), 500)))
     if unit_id is not None:
         query = query.where(Case.unit_id == unit_id)
@@ -319,8 +318,8 @@ def report_case(values: dict, *, actor=None) -> Case:
     ``latitude``/``longitude`` (together), ``address``, ``description`` (required),
     ``source`` (:data:`CASE_SOURCES`), ``source_ref`` (a hotline's work-order number),
     ``reporter_kind`` (staff/resident/system; default staff with an actor, else resident),
-    ``reporter_person_id``,
-    ``reporter_name``, ``reporter_contact``, ``reported_at`` (default now), ``note``.
+    ``reporter_person_id``, ``reporter_name``, ``reporter_contact``, ``reported_at`` (default
+    now), ``note``.
     ``actor`` None is a public channel (Open311, public web): the reporter is a resident or a
     system. Staff reports need a login with a role of :data:`REPORTERS`.
     """
@@ -445,6 +444,12 @@ def _nearest_units(grid: Grid, *, include_self: bool, kind: str | None = None) -
     return None, []
 
 
+def _assign(case: Case, unit: Unit) -> None:
+    """Make ``unit`` responsible (both the column and the relationship, so neither reads stale);
+    the new unit names its own handler when it starts."""
+    case.unit, case.unit_id, case.handler_person_id = unit, unit.id, None
+
+
 def _pick(candidates: list[Unit], unit_id, where: str) -> Unit:
     if unit_id is not None:
         for unit in candidates:
@@ -474,7 +479,8 @@ def dispatch(case: Case, *, actor, unit_id: int | None = None, note: str = "", a
                                               f"grid {case.grid.code} or a grid above it"]})
         unit = _pick(candidates, None, f"grid {grid_id}")
     from_unit = case.unit_id
-    case.unit_id, case.handler_person_id, case.dispatched_at = unit.id, None, when
+    _assign(case, unit)
+    case.dispatched_at = when
     _finish(case, t, actor, when, note, {"from_unit_id": from_unit, "to_unit_id": unit.id})
     return case
 
@@ -552,7 +558,7 @@ def escalate(case: Case, *, actor, unit_id: int | None = None, note: str = "", a
                                    "attach one (挂点) or hand the case off"]})
     unit = _pick(candidates, unit_id, f"grid {grid_id}")
     from_unit = case.unit_id
-    case.unit_id, case.handler_person_id = unit.id, None
+    _assign(case, unit)
     case.escalation_count = (case.escalation_count or 0) + 1
     _finish(case, t, actor, when, note, {"from_unit_id": from_unit, "to_unit_id": unit.id, "grid_id": grid_id})
     return case
@@ -576,7 +582,7 @@ def hand_off(case: Case, *, actor, to_unit_id: int, reason: str, letter_number: 
     if not isinstance(attachment_ids, (list, tuple)) or any(isinstance(a, bool) or not isinstance(a, int) for a in attachment_ids):
         raise OperationError({"attachment_ids": ["a list of attachment ids"]})
     from_unit = case.unit_id
-    case.unit_id, case.handler_person_id = to_unit.id, None
+    _assign(case, to_unit)
     case.handoff_count = (case.handoff_count or 0) + 1
     step = _finish(case, t, actor, when, note or reason, {"from_unit_id": from_unit, "to_unit_id": to_unit.id,
                                                            "letter_number": letter_number})
@@ -671,7 +677,7 @@ def acknowledge_reminder(reminder_id, *, actor) -> CaseReminder:
     """Mark a reminder read: by its person's login, staff of its unit, or a supervisor."""
     reminder = get(CaseReminder, reminder_id, "reminder")
     now = utcnow()
-    allowed = (role_in(actor, _tenant()) in SUPERVISORS or reminder.user_id == actor.id
+    allowed = actor is not None and (role_in(actor, _tenant()) in SUPERVISORS or reminder.user_id == actor.id
                or is_unit_staff(actor, reminder.unit_id, _local_date(now)))
     if not allowed:
         raise Forbidden({"reminder": ["only the person reminded, staff of the unit or a supervisor may acknowledge it"]})
