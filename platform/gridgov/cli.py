@@ -95,7 +95,7 @@ def demo_load(reset: bool) -> None:
     with platform_scope():
         credentials = load_demo(reset)
         db.session.commit()
-    click.echo(f"Demo loaded. Open {DEMO_URL} and log in as:")
+    click.echo(f"Demo loaded. Log in to the console ({DEMO_URL} under `gridgov serve`) as:")
     width = max(len(c["username"]) for c in credentials) + 2
     for c in credentials:
         click.echo(f"  {c['username']:<{width}} password {c['password']:<20} {c['tenant'] or '(all tenants)'}: {c['role']}")
