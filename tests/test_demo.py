@@ -17,7 +17,7 @@ from gridgov import create_app
 from gridgov.demo import DEMO_PASSWORD, load_demo
 from gridgov.extensions import db
 from gridgov.models import Assignment, AuditEntry, Event, Grid, Membership, Person, Place, Tenant, Unit, User
-from gridgov.operations import grids
+from gridgov.operations import cases, events, grids
 from gridgov.tenancy import platform_scope, tenant_scope
 
 PLUGINS = ["chashan", "mengjin_fees", "zhanqian", "jinzhou_streets", "dafang_fire", "family_planning"]
@@ -159,8 +159,10 @@ def test_reset_rebuilds_the_demo_tenants_and_nothing_else(demo):
         before = counts()
         old = demo_tenant("chashan")
         old_id = old.id
-        with tenant_scope(old_id):
-            grids.create_grid(code="EXTRA", name="临时网格")
+        with tenant_scope(old_id):  # what a visitor might do in the demo: history that references it
+            extra = grids.create_grid(code="EXTRA", name="临时网格")
+            events.void(db.session.scalars(select(Event).limit(1)).one(), "录入错误")
+            cases.report_case({"category": "core.general", "grid_id": extra.id, "description": "路灯不亮"})
             db.session.commit()
         with platform_scope():
             other = Tenant(slug="other", name="其他租户", enabled_plugins=[], settings={})

@@ -15,11 +15,10 @@ import random
 import zoneinfo
 
 from flask import current_app
-from sqlalchemy import delete, exists, select
-from sqlalchemy.orm import aliased
+from sqlalchemy import delete, select, update
 
 from .extensions import db
-from .models import Assignment, AuditEntry, Event, Grid, Membership, Person, Place, Tenant, Unit, User
+from .models import Assignment, Grid, Membership, Person, Place, Tenant, Unit, User
 from .operations import events as event_ops
 from .operations import grids as grid_ops
 from .operations import registers
@@ -221,27 +220,25 @@ def _tenant_logins(tenant: Tenant) -> list[dict]:
 
 
 def _delete_tenant(tenant: Tenant) -> None:
-    """Delete a demo tenant, everything it owns, and its demo logins (``<slug>-...``).
+    """Delete a demo tenant, every row it owns, and its demo logins (``<slug>-...``).
 
-    Rows go children first, inside the tenant's scope, because the references between them
-    (events voiding events, grids under grids) are RESTRICT: history is never deleted by
-    accident, only here, where the whole tenant goes.
+    Table by table, dependants first, so the RESTRICT references that keep history from being
+    deleted by accident (events on a grid, a grid under a grid) hold until the whole tenant
+    goes; references within a table are cut first. These are Core statements on the tables —
+    the tenancy criteria apply to ORM entities only — hence the explicit ``tenant_id`` filter.
+    Every tenant-owned table is covered, whichever module declares it. Call under platform scope.
     """
     demo_users = list(db.session.scalars(
         select(User.id).join(Membership, Membership.user_id == User.id)
         .where(Membership.tenant_id == tenant.id, User.username.startswith(f"{tenant.slug}-", autoescape=True),
                ~User.is_platform_admin)))
-    with tenant_scope(tenant.id):
-        later = aliased(Event)
-        referenced = exists().where((later.voids_id == Event.id) | (later.amends_id == Event.id))
-        while db.session.execute(delete(Event).where(~referenced)).rowcount:
-            pass
-        for model in (Assignment, Place, Person, AuditEntry, Membership):
-            db.session.execute(delete(model))
-        child = aliased(Unit)
-        while db.session.execute(delete(Unit).where(~exists().where(child.parent_id == Unit.id))).rowcount:
-            pass
-        for level in sorted(set(db.session.scalars(select(Grid.level))), reverse=True):
-            db.session.execute(delete(Grid).where(Grid.level == level))
+    for table in reversed(db.metadata.sorted_tables):
+        if "tenant_id" not in table.c:
+            continue
+        mine = table.c.tenant_id == tenant.id
+        within = {fk.parent.name: None for fk in table.foreign_keys if fk.column.table is table}
+        if within:
+            db.session.execute(update(table).where(mine).values(within))
+        db.session.execute(delete(table).where(mine))
     db.session.execute(delete(User).where(User.id.in_(demo_users)))
     db.session.execute(delete(Tenant).where(Tenant.id == tenant.id))

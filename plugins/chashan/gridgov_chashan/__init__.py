@@ -7,7 +7,7 @@ community, what the community cannot settle goes to the street (小事不出网�
 大事不出街道). Directors earn and lose cash every month; communities and departments are scored
 out of 100 every quarter.
 
-This module reads top to bottom: identity, grid levels, roles, settings with their defaults,
+This module reads top to bottom: identity, grid levels, settings with their defaults, roles,
 event types, demo. The assessment sheets come with a later issue.
 """
 from decimal import ROUND_HALF_UP
@@ -33,16 +33,6 @@ def gridgov_plugin_info():
 @hookimpl
 def gridgov_grid_levels():
     return [Level("街道", "Street"), Level("社区", "Community"), Level("网格", "Grid")]
-
-
-@hookimpl
-def gridgov_roles():
-    return [
-        Role("grid_director", "网格室主任", "Grid room director", "grid"),
-        Role("community_liaison", "社区网格挂点人员", "Community grid liaison", "grid"),
-        Role("community_leading_group", "社区网格化管理考核领导小组成员", "Community assessment leading group member", "grid"),
-        Role("street_liaison", "街道科室挂点人员", "Street department liaison", "unit"),
-    ]
 
 
 PATROL_DAYS = {"working_days": "法定工作日 Official working days", "every_day": "每天 Every day"}
@@ -73,6 +63,16 @@ class Settings(Schema):
 @hookimpl
 def gridgov_settings_schema():
     return Settings
+
+
+@hookimpl
+def gridgov_roles():
+    return [
+        Role("grid_director", "网格室主任", "Grid room director", "grid"),
+        Role("community_liaison", "社区网格挂点人员", "Community grid liaison", "grid"),
+        Role("community_leading_group", "社区网格化管理考核领导小组成员", "Community assessment leading group member", "grid"),
+        Role("street_liaison", "街道科室挂点人员", "Street department liaison", "unit"),
+    ]
 
 
 class PatrolPayload(Schema):

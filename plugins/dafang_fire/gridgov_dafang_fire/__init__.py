@@ -10,7 +10,7 @@ units and key construction sites; stations and area officers check the units the
 Hazards are rectified, handed off to the brigade in writing, or reported to the county public
 security bureau for supervised rectification; a fatal fire is a one-vote veto.
 
-This module reads top to bottom: identity, grid levels, roles, settings with their defaults,
+This module reads top to bottom: identity, grid levels, settings with their defaults, roles,
 place kinds, event types, demo. Hazard cases, hand-offs, enforcement records and the headline
 report come with later issues.
 """
@@ -38,18 +38,6 @@ def gridgov_grid_levels():
             Level("网格工作室", "Grid room")]
 
 
-@hookimpl
-def gridgov_roles():
-    return [
-        Role("brigade_chief", "消防大队大队长", "Fire brigade chief", "unit"),
-        Role("fire_inspector", "消防监督员", "Fire inspector", "unit"),
-        Role("station_head", "派出所所长（第一责任人）", "Police station head (first responsible person)", "grid"),
-        Role("area_officer", "片区民警", "Area police officer", "grid"),
-        Role("assistant", "协勤", "Police assistant", "grid"),
-        Role("village_director", "村（社区）主任（第一责任人）", "Village or community director (first responsible person)", "grid"),
-    ]
-
-
 class Settings(Schema):
     """The hotline the public reports hazards to, and each station's monthly quota of units to
     check (online supervision, 网上监管). The source names the quota but not its size: the
@@ -66,6 +54,18 @@ class Settings(Schema):
 @hookimpl
 def gridgov_settings_schema():
     return Settings
+
+
+@hookimpl
+def gridgov_roles():
+    return [
+        Role("brigade_chief", "消防大队大队长", "Fire brigade chief", "unit"),
+        Role("fire_inspector", "消防监督员", "Fire inspector", "unit"),
+        Role("station_head", "派出所所长（第一责任人）", "Police station head (first responsible person)", "grid"),
+        Role("area_officer", "片区民警", "Area police officer", "grid"),
+        Role("assistant", "协勤", "Police assistant", "grid"),
+        Role("village_director", "村（社区）主任（第一责任人）", "Village or community director (first responsible person)", "grid"),
+    ]
 
 
 CHECKED_BY = {"brigade": "消防大队", "station": "派出所"}

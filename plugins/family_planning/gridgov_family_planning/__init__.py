@@ -8,7 +8,7 @@ households, backed by community workers (社区工作者). A leader files a dail
 assessment. The registers follow women of childbearing age, the floating population, people
 four months without a check-up (月上报、月清理) and unregistered or nominal registrations.
 
-This module reads top to bottom: identity, grid levels, roles, settings with their defaults,
+This module reads top to bottom: identity, grid levels, settings with their defaults, roles,
 place kinds, event types, demo. The annual assessment, payouts and reports come with later
 issues.
 """
@@ -37,15 +37,6 @@ def gridgov_grid_levels():
     return [Level("社区", "Community"), Level("责任区", "Zone"), Level("责任片", "Piece"), Level("责任块", "Block")]
 
 
-@hookimpl
-def gridgov_roles():
-    return [
-        Role("community_director", "计生专职主任", "Family-planning director", "grid"),
-        Role("community_worker", "社区工作者", "Community worker", "grid"),
-        Role("group_leader", "居民小组长", "Residents' group leader", "grid"),
-    ]
-
-
 def _money(default: str, zh: str, en: str):
     return fields.Decimal(as_string=True, places=2, rounding=ROUND_HALF_UP, load_default=Decimal(default),
                           validate=validate.Range(min=0), metadata={"title_zh": zh, "title_en": en})
@@ -67,6 +58,15 @@ class Settings(Schema):
 @hookimpl
 def gridgov_settings_schema():
     return Settings
+
+
+@hookimpl
+def gridgov_roles():
+    return [
+        Role("community_director", "计生专职主任", "Family-planning director", "grid"),
+        Role("community_worker", "社区工作者", "Community worker", "grid"),
+        Role("group_leader", "居民小组长", "Residents' group leader", "grid"),
+    ]
 
 
 class HouseholdAttributes(Schema):

@@ -10,7 +10,7 @@ streets the "four nos" (四无). The evaluation office (网格化管理考评处
 100-point standard for every violation found in open or covert inspections (明查/暗查), scores
 every half month and publishes a 巡查通报 bulletin.
 
-This module reads top to bottom: identity, grid levels, roles, settings with their defaults,
+This module reads top to bottom: identity, grid levels, settings with their defaults, roles,
 place kinds, event types, demo. Scoring, bulletins and selections come with later issues.
 """
 from decimal import ROUND_HALF_UP, Decimal
@@ -40,17 +40,6 @@ def gridgov_grid_levels():
         Level("支队（区域）", "Detachment (region)"),
         Level("大队（网片）", "Brigade (piece)"),
         Level("单元网格小组（块）", "Unit grid group (block)"),
-    ]
-
-
-@hookimpl
-def gridgov_roles():
-    return [
-        Role("evaluator", "网格化管理考评处人员", "Evaluation office staff", "unit"),
-        Role("detachment_head", "网管支队队长", "Detachment head", "grid"),
-        Role("brigade_head", "网管大队队长", "Brigade head", "grid"),
-        Role("group_leader", "单元网格小组组长", "Unit grid group leader", "grid"),
-        Role("group_member", "网管队员", "Unit grid group member", "grid"),
     ]
 
 
@@ -96,6 +85,17 @@ Settings = _Selections.from_dict(
 @hookimpl
 def gridgov_settings_schema():
     return Settings
+
+
+@hookimpl
+def gridgov_roles():
+    return [
+        Role("evaluator", "网格化管理考评处人员", "Evaluation office staff", "unit"),
+        Role("detachment_head", "网管支队队长", "Detachment head", "grid"),
+        Role("brigade_head", "网管大队队长", "Brigade head", "grid"),
+        Role("group_leader", "单元网格小组组长", "Unit grid group leader", "grid"),
+        Role("group_member", "网管队员", "Unit grid group member", "grid"),
+    ]
 
 
 class StreetSectionAttributes(Schema):

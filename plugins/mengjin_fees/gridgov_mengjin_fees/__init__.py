@@ -9,7 +9,7 @@ enterprises and individual businesses, graded by risk and credit). Branch associ
 (分会干部) are scored out of 50. A named person can be assessed on another role's sheet
 ("邵军按网格责任人进行考核").
 
-This module reads top to bottom: identity, grid levels, roles, settings with their defaults,
+This module reads top to bottom: identity, grid levels, settings with their defaults, roles,
 place kinds, event types, demo. The three assessment sheets come with a later issue.
 """
 from marshmallow import Schema, fields, validate
@@ -38,18 +38,6 @@ def gridgov_grid_levels():
     return [Level("县局", "County bureau"), Level("分局", "Sub-bureau"), Level("网格", "Grid")]
 
 
-@hookimpl
-def gridgov_roles():
-    return [
-        Role("bureau_leader", "分局领导", "Sub-bureau leader", "unit"),
-        Role("office_staff", "综合办公室人员", "General office staff", "unit"),
-        Role("inspector", "督察组成员", "Inspection group member", "unit"),
-        Role("service_staff", "综合服务组成员", "Comprehensive service group member", "unit"),
-        Role("branch_cadre", "分会干部", "Branch association cadre", "unit"),
-        Role("grid_responsible", "网格责任人", "Grid responsible person", "grid"),
-    ]
-
-
 class Settings(Schema):
     """What the source leaves open, decided in SCHEMES.md and tunable per tenant."""
 
@@ -61,6 +49,18 @@ class Settings(Schema):
 @hookimpl
 def gridgov_settings_schema():
     return Settings
+
+
+@hookimpl
+def gridgov_roles():
+    return [
+        Role("bureau_leader", "分局领导", "Sub-bureau leader", "unit"),
+        Role("office_staff", "综合办公室人员", "General office staff", "unit"),
+        Role("inspector", "督察组成员", "Inspection group member", "unit"),
+        Role("service_staff", "综合服务组成员", "Comprehensive service group member", "unit"),
+        Role("branch_cadre", "分会干部", "Branch association cadre", "unit"),
+        Role("grid_responsible", "网格责任人", "Grid responsible person", "grid"),
+    ]
 
 
 RISK_GRADES = {"low": "低风险", "medium": "中风险", "high": "高风险"}

@@ -7,7 +7,7 @@ The score: investigation rate (排查率) and disposal rate (处置率), public 
 民意测评表 survey, the leadership's evaluation, honours and penalties. Inspectors recuse
 themselves from their own grids; results stay confidential until published.
 
-This module reads top to bottom: identity, grid levels, roles, settings with their defaults,
+This module reads top to bottom: identity, grid levels, settings with their defaults, roles,
 event types, demo. The assessment sheet, recusal and publication come with later issues.
 """
 from decimal import ROUND_HALF_UP, Decimal
@@ -35,18 +35,6 @@ def gridgov_grid_levels():
     return [Level("街道", "Street"), Level("社区", "Community"), Level("二级网格", "Second-level grid")]
 
 
-@hookimpl
-def gridgov_roles():
-    return [
-        Role("leading_group_leader", "考核工作领导小组组长", "Assessment leading group leader", "unit"),
-        Role("leading_group_deputy", "考核工作领导小组副组长", "Assessment leading group deputy leader", "unit"),
-        Role("leading_group_member", "考核工作领导小组成员", "Assessment leading group member", "unit"),
-        Role("inspector", "督查组成员", "Inspection group member", "unit"),
-        Role("community_director", "社区主任", "Community director", "grid"),
-        Role("grid_responsible", "网格责任人", "Grid responsible person", "grid"),
-    ]
-
-
 def _band(default: str, zh: str, en: str):
     return fields.Decimal(as_string=True, places=1, rounding=ROUND_HALF_UP, load_default=Decimal(default),
                           validate=validate.Range(min=0, max=100), metadata={"title_zh": zh, "title_en": en})
@@ -71,6 +59,18 @@ class Settings(Schema):
 @hookimpl
 def gridgov_settings_schema():
     return Settings
+
+
+@hookimpl
+def gridgov_roles():
+    return [
+        Role("leading_group_leader", "考核工作领导小组组长", "Assessment leading group leader", "unit"),
+        Role("leading_group_deputy", "考核工作领导小组副组长", "Assessment leading group deputy leader", "unit"),
+        Role("leading_group_member", "考核工作领导小组成员", "Assessment leading group member", "unit"),
+        Role("inspector", "督查组成员", "Inspection group member", "unit"),
+        Role("community_director", "社区主任", "Community director", "grid"),
+        Role("grid_responsible", "网格责任人", "Grid responsible person", "grid"),
+    ]
 
 
 class InspectionPayload(Schema):
