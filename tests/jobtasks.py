@@ -30,14 +30,16 @@ def fail_times(label: str, counter: str, failures: int) -> None:
 
 
 def write_then_block(label: str, n: int, started: str, release: str, timeout: float = 120.0) -> None:
-    """Write ``n`` rows (flushed, not committed), note the attempt in ``started``, then wait
-    for the file ``release`` before returning — a job a test can kill in the middle."""
+    """Write ``n`` rows (flushed, not committed), note the attempt's process id in ``started``,
+    then wait for the file ``release`` before returning — a job a test can kill in the middle."""
+    import os
+
     from gridgov.extensions import db
 
     write_probe(label, n)
     db.session.flush()
     with open(started, "a") as f:
-        f.write("started\n")
+        f.write(f"{os.getpid()}\n")
     deadline = time.monotonic() + timeout
     while not Path(release).exists():
         if time.monotonic() > deadline:
@@ -72,3 +74,16 @@ def platform_probe() -> None:
     with platform_scope():  # a platform job opens its scope itself, and flushes inside it
         audit.record("probe", object_type="probe:platform", tenant_id=None)
         db.session.flush()
+
+
+def worker_with_test_plugin() -> None:
+    """``gridgov worker`` (the real click command) for an app that also loads ScheduledPlugin:
+    ``python -c "import jobtasks; jobtasks.worker_with_test_plugin()" --name ...``."""
+    import sys
+
+    from gridgov import create_app
+    from gridgov.jobs.worker import worker_command
+
+    app = create_app({"GRIDGOV_EXTRA_PLUGINS": [("jobtest", ScheduledPlugin())]})
+    with app.app_context():
+        worker_command.main(args=sys.argv[1:], prog_name="gridgov worker")

@@ -31,6 +31,13 @@ def app_config(app_config):
             "GRIDGOV_EXTRA_PLUGINS": [("jobtest", jobtasks.ScheduledPlugin())]}
 
 
+@pytest.fixture(autouse=True)
+def _drain(app):
+    """Let the in-process jobs of a test finish before its database is dropped."""
+    yield
+    inprocess.runner_for(app).wait(timeout=30)
+
+
 def probes(app, label: str) -> int:
     with app.app_context(), platform_scope():
         return db.session.scalar(select(func.count()).select_from(AuditEntry)
@@ -332,3 +339,14 @@ def test_console_shows_each_tenant_its_jobs_and_the_platform_all(app, factory, t
     assert "ALPHAJOB" in page and "BETAJOB" in page and "失败" in page and list_count(page) == 2
     details = root.get(f"/admin/platform-jobs/details/?id={b_job}").get_data(as_text=True)
     assert "attempt 1 fails on purpose" in details and "jobtasks.fail_times" in details
+
+
+def test_worker_command_needs_redis(app):
+    from click.testing import CliRunner
+
+    from gridgov.jobs.worker import worker_command
+
+    with app.app_context():
+        result = CliRunner().invoke(worker_command, [])
+    assert result.exit_code == 2
+    assert "gridgov worker needs REDIS_URL" in result.output

@@ -115,6 +115,11 @@ def enqueue(func, *args, title: str | None = None, job_id: str | None = None, re
     return record
 
 
+def pending_record_ids(session: Session) -> set[int]:
+    """Ids of the records this session's transaction queued (dispatched when it commits)."""
+    return {item.record_id for item in session.info.get(PENDING, [])}
+
+
 def dispatch(item: Dispatch) -> None:
     """Hand a committed job to its backend."""
     if item.backend == "rq":

@@ -35,7 +35,7 @@ from ..extensions import db
 from ..models import JobRecord, Tenant
 from ..plugins import Registry, ScheduledJob
 from ..tenancy import platform_scope, tenant_scope
-from .queue import enqueue
+from .queue import enqueue, pending_record_ids
 from .settings import redis_connection, settings
 
 log = logging.getLogger(__name__)
@@ -136,9 +136,11 @@ def tick(app: Flask, claims, now: dt.datetime | None = None) -> list[str]:
                 exists = db.session.scalar(select(JobRecord.id).where(JobRecord.key == slot.key))
             if exists is None:
                 with tenant_scope(slot.tenant_id) if slot.tenant_id is not None else platform_scope():
-                    enqueue(slot.job.func_path, title=slot.job.title_zh, job_id=slot.key, tenant_id=slot.tenant_id)
+                    record = enqueue(slot.job.func_path, title=slot.job.title_zh, job_id=slot.key, tenant_id=slot.tenant_id)
+                    created = record.id in pending_record_ids(db.session)  # not another scheduler's, found meanwhile
                     db.session.commit()
-                enqueued.append(slot.key)
+                if created:
+                    enqueued.append(slot.key)
             claims.confirm(slot.key)
         except IntegrityError:  # another scheduler committed this slot first
             db.session.rollback()

@@ -25,6 +25,7 @@ import click
 from flask import Flask, current_app, has_app_context
 from flask.cli import ScriptInfo
 from rq import Queue, Worker
+from rq.logutils import setup_loghandlers
 
 from ..extensions import db
 from . import recovery, schedule
@@ -82,8 +83,8 @@ class GridgovWorker(Worker):
         in_app_context(record_failure, job.args[0], error, bool(job.retries_left))
 
     def run_maintenance_tasks(self):
+        self.gridgov_tick(force=True)  # first: a dead scheduler's lock is freed for RQ's restart check
         super().run_maintenance_tasks()
-        self.gridgov_tick(force=True)
 
     def maintain_heartbeats(self, job, execution):
         super().maintain_heartbeats(job, execution)
@@ -98,6 +99,7 @@ class GridgovWorker(Worker):
         with app.app_context():
             try:
                 recovery.requeue_abandoned(app, self.queues)
+                recovery.release_dead_scheduler_locks(app, self.queues)
                 recovery.redispatch_lost(app)
                 schedule.tick(app, schedule.claims_for(app))
             except Exception:
@@ -114,6 +116,7 @@ def run_worker(app: Flask, queues=("default",), burst: bool = False, name: str |
                                "without it jobs run inside `gridgov serve`")
     set_process_app(app)
     children_die_with(os.getpid())
+    setup_loghandlers("INFO", name="gridgov")  # gridgov's messages beside RQ's
     connection = redis_connection(app)
     interval = max(1, int(s.scheduler_interval))
     worker = GridgovWorker(
