@@ -3,6 +3,13 @@ from __future__ import annotations
 
 import csv
 import json
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
 
 import pytest
 from sqlalchemy import delete, func, select
@@ -106,6 +113,29 @@ def test_demo_load_prints_how_to_log_in(app, runner):
         assert db.session.scalar(select(func.count(Tenant.id))) >= 1
     listed = [line.split()[0] for line in result.stdout.splitlines()[1:] if line.strip()]
     assert listed and set(listed) <= usernames
+
+
+def test_serve_answers_on_the_given_port(tmp_path):
+    """``gridgov serve`` as the demo runs it: the console's login page over real HTTP."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    env = {"PATH": os.environ["PATH"], "HOME": os.environ.get("HOME", "/tmp"), "GRIDGOV_DEMO": "1",
+           "DATABASE_URL": f"sqlite:///{tmp_path / 'serve.db'}"}
+    process = subprocess.Popen([str(Path(sys.executable).parent / "gridgov"), "serve", "--port", str(port)],
+                               env=env, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        deadline, status = time.monotonic() + 30, None
+        while status != 200 and time.monotonic() < deadline and process.poll() is None:
+            try:
+                status = urllib.request.urlopen(f"http://127.0.0.1:{port}/login", timeout=5).status
+            except OSError:
+                time.sleep(0.2)
+        assert status == 200
+    finally:
+        process.terminate()
+        output = process.communicate(timeout=30)[0]
+    assert f"Console: http://127.0.0.1:{port}/admin" in output
 
 
 # -- event files ---------------------------------------------------------------------------
