@@ -87,6 +87,18 @@ class TinyDemo:
         loader.login("staff", "field_staff", person=caretaker)
 
 
+class BareDemo:
+    """A demo with a grid and nobody to log in as: the loader adds the field-staff login."""
+
+    @hookimpl
+    def gridgov_plugin_info(self):
+        return PluginInfo("空演示", "Bare demo", "0.1.0")
+
+    @hookimpl
+    def gridgov_load_demo(self, tenant, loader):
+        loader.grid("B", "某网格")
+
+
 class BrokenDemo:
     """A demo that assigns a role nobody declared: its tenant must not be left half-built."""
 
@@ -165,6 +177,13 @@ def test_a_plugins_demo_becomes_a_demo_tenant(make):
             assert db.session.scalar(select(Event.type)) == "core.note"
             staff = db.session.scalar(select(User).where(User.username == "tiny-demo-staff"))
             assert db.session.scalar(select(Person.user_id)) == staff.id
+
+
+def test_every_demo_tenant_gets_a_field_staff_login(make):
+    app = make(bare_demo=BareDemo())
+    with app.app_context():
+        assert [(c["username"], c["role"]) for c in load_demo()[1:]] == [
+            ("bare-demo-admin", "tenant_admin"), ("bare-demo-staff", "field_staff")]
 
 
 def test_a_failing_demo_leaves_no_half_built_tenant(make):

@@ -52,6 +52,7 @@ class DemoLoader:
         self.year_start = self.today.replace(month=1, day=1)
         self._names: set[str] = set()
         self._events: list[dict] = []
+        self.granted: set[str] = set()  # tenant roles given to logins so far
 
     def key(self, key: str) -> str:
         return key if "." in key else f"{self.plugin}.{key}"
@@ -122,6 +123,7 @@ class DemoLoader:
         if user is None:
             user = tenant_ops.create_user(full, DEMO_PASSWORD, display_name=person.name if person else full)
         tenant_ops.add_membership(self.tenant, user, role)
+        self.granted.add(role)
         if person is not None:
             registers.update(person, {"user_id": user.id})
         return user
@@ -163,7 +165,9 @@ def demo_slug(plugin: str) -> str:
 
 
 def load_demo(reset: bool = False) -> list[dict]:
-    """Create the platform admin and one demo tenant per plugin that ships a demo.
+    """Create the platform admin and one demo tenant per plugin that ships a demo, with a
+    tenant admin ``<slug>-admin`` and a field-staff login (``<slug>-staff`` unless the plugin's
+    demo made its own, linked to one of its staff).
 
     Idempotent: a demo tenant that exists (by slug) is left alone, unless ``reset`` — then it is
     deleted with its demo logins and rebuilt. Each tenant is one transaction. Needs an app context.
@@ -202,6 +206,8 @@ def _build_tenant(registry: Registry, plugin: str, slug: str) -> Tenant:
             loader = DemoLoader(tenant, plugin)
             loader.login("admin", "tenant_admin")
             registry.call(plugin, DEMO_HOOK, tenant=tenant, loader=loader)
+            if "field_staff" not in loader.granted:
+                loader.login("staff", "field_staff")
             loader.flush_events()
             db.session.commit()
     except Exception:
