@@ -261,6 +261,7 @@ def test_tick_enqueues_each_slot_once_per_enabling_tenant(app, factory):
     assert rows[f"cron:jobtest.tenant_probe:{a.id}:20260301T1805Z"].tenant_id == a.id
     assert rows[f"cron:jobtest.tenant_probe:{a.id}:20260301T1805Z"].title == "租户巡检"
     assert rows["cron:jobtest.platform_probe:platform:20260228T1900Z"].tenant_id is None
+    assert {r.state for r in rows.values()} == {"finished"}  # the core's overdue sweep included
     assert probes(app, "scheduled") == 2 and probes(app, "platform") == 1
 
 
