@@ -104,7 +104,8 @@ def test_every_street_section_lies_in_exactly_one_block_and_every_block_has_one(
     with app.app_context(), tenant_scope(demo_tenant("jinzhou-streets").id):
         blocks = set(db.session.scalars(select(Grid.id).where(Grid.level == 3)))
         held = Counter(db.session.scalars(select(Place.grid_id).where(Place.kind == "jinzhou_streets.street_section")))
-        groups = Counter(db.session.scalars(select(Assignment.grid_id).where(Assignment.role.like("jinzhou_streets.group_%"))))
+        groups = Counter(db.session.scalars(
+            select(Assignment.grid_id).where(Assignment.role.like("jinzhou_streets.group_%"))))
     assert set(held) == blocks
     assert all(3 <= groups[b] <= 5 for b in blocks)
 

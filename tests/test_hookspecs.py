@@ -38,5 +38,6 @@ def test_every_hook_is_documented_in_the_plugin_guide(hook):
 @pytest.mark.parametrize("hook", HOOKS)
 def test_every_hook_is_exercised_by_a_test(hook):
     this = pathlib.Path(__file__).resolve()
-    sources = [p for p in (ROOT / "tests").rglob("*.py") if p.resolve() != this and hook in p.read_text(encoding="utf-8")]
+    sources = [p for p in (ROOT / "tests").rglob("*.py")
+               if p.resolve() != this and hook in p.read_text(encoding="utf-8")]
     assert sources, f"no test mentions {hook}"

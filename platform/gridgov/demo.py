@@ -66,7 +66,8 @@ class DemoLoader:
     def unit(self, code: str, name: str, kind: str = "", *, parent: Unit | None = None, grid: Grid | None = None,
              **attributes) -> Unit:
         return registers.create(Unit, {"code": code, "name": name, "kind": kind, "attributes": attributes,
-                                       "parent_id": parent.id if parent else None, "grid_id": grid.id if grid else None})
+                                       "parent_id": parent.id if parent else None,
+                                       "grid_id": grid.id if grid else None})
 
     def person(self, code: str, name: str | None = None, *, phone: str = "", **attributes) -> Person:
         """A member of staff; without ``name``, a made-up Chinese name (see :meth:`person_name`)."""

@@ -56,7 +56,8 @@ class Settings(Schema):
         validate=validate.Range(min=0),
         metadata={"title_zh": "荣誉加分上限（空为不封顶）", "title_en": "Cap on honour bonus (empty: no cap)"})
     annual_ranking_basis = fields.String(
-        load_default="mean_of_quarters", validate=validate.OneOf(list(RANKING_BASES), labels=list(RANKING_BASES.values())),
+        load_default="mean_of_quarters",
+        validate=validate.OneOf(list(RANKING_BASES), labels=list(RANKING_BASES.values())),
         metadata={"title_zh": "年度排名依据", "title_en": "Annual ranking basis"})
 
 

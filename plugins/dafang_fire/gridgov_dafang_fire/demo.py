@@ -31,11 +31,7 @@ def load(loader):
     villages = [village for n, township in enumerate(TOWNSHIPS, 2)
                 for village in _township(loader, county, bureau, n, *township)]
     key_units = _key_units(loader, brigade_grid, rooms)
-    listed = [(loader.place("listed_unit", f"DF-LG-{grid.code}-{k}", f"{_locality(grid)}{name}", grid,
-                            category=category, responsible_person=loader.person_name(), checked_by="station"),
-               grid, officer)
-              for grid, officer in rooms + villages
-              for k, (name, category) in enumerate(loader.random.sample(LISTED, 2), 1)]
+    listed = _listed_units(loader, rooms + villages)
     _checks(loader, key_units, inspectors, listed)
     loader.login("staff", "field_staff", person=rooms[0][1])
 
@@ -94,6 +90,18 @@ def _key_units(loader, brigade_grid, rooms):
     return places
 
 
+def _listed_units(loader, grids):
+    """Two units on the station's list in every grid room and village, with the officer who
+    checks them."""
+    listed = []
+    for grid, officer in grids:
+        for k, (name, category) in enumerate(loader.random.sample(LISTED, 2), 1):
+            place = loader.place("listed_unit", f"DF-LG-{grid.code}-{k}", f"{_locality(grid)}{name}", grid,
+                                 category=category, responsible_person=loader.person_name(), checked_by="station")
+            listed.append((place, grid, officer))
+    return listed
+
+
 def _checks(loader, key_units, inspectors, listed):
     """The brigade's focused sweep of its list at the start of the fortnight; the grid rooms' and
     area officers' daily checks of the units they list."""
@@ -102,7 +110,8 @@ def _checks(loader, key_units, inspectors, listed):
     for place in key_units:
         hazards = rnd.choice((0, 0, 1, 2))
         loader.event("fire_check", place.grid, loader.at(days[0], rnd.choice((9, 10, 14, 15))),
-                     {"sweep": "monthly_focused", "hazards_found": hazards, "note": rnd.choice(NOTES) if hazards else ""},
+                     {"sweep": "monthly_focused", "hazards_found": hazards,
+                      "note": rnd.choice(NOTES) if hazards else ""},
                      actor=rnd.choice(inspectors), place=place)
     for day in days:
         for place, grid, officer in rnd.sample(listed, 6):

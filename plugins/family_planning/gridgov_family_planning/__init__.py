@@ -72,11 +72,13 @@ def gridgov_roles():
 class HouseholdAttributes(Schema):
     """A household (户) a group leader visits: who lives there, as far as family planning asks."""
 
-    head = fields.String(required=True, validate=validate.Length(min=1, max=100), metadata={"title_zh": "户主", "title_en": "Head of household"})
+    head = fields.String(required=True, validate=validate.Length(min=1, max=100),
+                         metadata={"title_zh": "户主", "title_en": "Head of household"})
     members = fields.Integer(required=True, validate=validate.Range(min=1, max=50))
     women_of_childbearing_age = fields.Integer(load_default=0, validate=validate.Range(min=0, max=20),
                                                metadata={"title_zh": "育龄妇女人数", "title_en": "Women of childbearing age"})
-    floating = fields.Boolean(load_default=False, metadata={"title_zh": "流动人口户", "title_en": "Floating-population household"})
+    floating = fields.Boolean(load_default=False,
+                              metadata={"title_zh": "流动人口户", "title_en": "Floating-population household"})
 
 
 @hookimpl

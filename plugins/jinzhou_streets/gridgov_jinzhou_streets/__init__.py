@@ -62,6 +62,8 @@ FOUR_NOS = ("road_market", "illegal_construction", "long_term_outside_business",
 
 
 class _Selections(Schema):
+    """How many the quarterly selection (评先选优) names; the source says "top N" only."""
+
     advanced_groups_per_quarter = fields.Integer(
         load_default=3, validate=validate.Range(min=1, max=25),
         metadata={"title_zh": "每季度评选先进网管小组数", "title_en": "Advanced groups selected per quarter"})

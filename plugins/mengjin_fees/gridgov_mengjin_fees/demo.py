@@ -57,7 +57,7 @@ def _register(loader, grids):
     the market grids also hold their market."""
     rnd = loader.random
     n = 0
-    for responsible, grid in grids:
+    for _, grid in grids:
         street = grid.name.removesuffix("网格")
         households = [("enterprise", f"孟津{_brand(rnd)}{rnd.choice(ENTERPRISES)}", "")
                       for _ in range(rnd.randint(1, 2))]
