@@ -1,8 +1,10 @@
 """Recording and reading events — one at a time, or a batch of up to 1,000 all-or-nothing.
 
-Validation is one function (:func:`_validate`) shared by the single and the batch path. The
-batch path checks every reference with one query per kind and writes with one bulk INSERT, so
-its cost per event is the validation of the payload, not round trips.
+Validation is one class (:class:`_Validator`) shared by the single and the batch path. The
+batch path checks every reference with one query per kind and the idempotency keys with one
+more, and writes with one executemany INSERT (:func:`_insert` says how the ids come back in
+input order), so its cost per event is the validation of the payload, not round trips.
+``benchmarks/ingest.py`` measures it against a plain bulk INSERT.
 """
 from __future__ import annotations
 
