@@ -251,6 +251,14 @@ def test_csv_import_with_payload_columns_and_a_payload_cell(app, runner, distric
         assert got["c-3"].payload["text"] == "多行\n说明"
 
 
+def test_import_from_standard_input(app, runner, district):
+    text = "type,occurred_at,grid_code,payload.text\ncore.note,2026-03-01T09:00:00+08:00,XH-01,管道渗漏\n"
+    result = ok(runner.invoke(args=["events", "import", "--tenant", "xihu", "--format", "csv", "-"], input=text))
+    assert "Imported 1 event(s)" in result.stdout
+    with in_tenant(app, district) as session:
+        assert session.scalar(select(Event.payload)) == {"text": "管道渗漏", "tags": []}
+
+
 def test_csv_import_reports_bad_rows_by_line(app, runner, district, tmp_path):
     path = tmp_path / "bad.csv"
     path.write_text(
