@@ -89,7 +89,10 @@ def enqueue(func, *args, title: str | None = None, job_id: str | None = None, re
     :param tenant_id: the tenant the job is for: it runs inside ``tenant_scope(tenant_id)`` and
         its record belongs to the tenant. Inside a tenant's scope it must be that tenant. Without
         it the job runs with no scope (a platform job enters ``platform_scope()`` itself).
+    :param queue: the queue's name without the prefix (``gridgov worker -q`` picks queues).
     :returns: the :class:`JobRecord` (flushed, state ``queued``).
+
+    The names of these options cannot be keyword arguments of the job itself.
     """
     path = func_path(func)
     _check_json(args, kwargs)

@@ -35,8 +35,6 @@ from .settings import redis_connection, settings
 log = logging.getLogger(__name__)
 PR_SET_PDEATHSIG = 1
 JOB_MONITORING_INTERVAL = 10  # seconds between the heartbeats of a running job
-
-
 _forker_pid = 0  # set in the parent just before every fork, so the child knows who forked it
 
 
@@ -70,6 +68,7 @@ class GridgovWorker(Worker):
     """RQ's forking worker, plus what gridgov needs around the fork and between jobs."""
 
     gridgov_app: Flask
+    _gridgov_ticked = 0.0  # time.monotonic() of the last tick
 
     def fork_work_horse(self, job, queue):
         with self.gridgov_app.app_context():
@@ -92,7 +91,7 @@ class GridgovWorker(Worker):
 
     def gridgov_tick(self, force: bool = False) -> None:
         now = time.monotonic()
-        if not force and now - getattr(self, "_gridgov_ticked", 0.0) < self.maintenance_interval:
+        if not force and now - self._gridgov_ticked < self.maintenance_interval:
             return
         self._gridgov_ticked = now
         app = self.gridgov_app
