@@ -2,11 +2,14 @@
 escalation, hand-off, tenant isolation."""
 from __future__ import annotations
 
+import io
+
 import pytest
 from sqlalchemy import func, select
 
 from conftest import in_tenant
 from cases_support import LOGINS, World, local
+from gridgov.attachments import save_attachment
 from gridgov.extensions import db
 from gridgov.models import AuditEntry, Case, CaseTransition, HandOff, Unit
 from gridgov.operations import cases, registers
@@ -290,20 +293,23 @@ def test_hand_off_keeps_a_written_record(app, world, factory):
     with in_tenant(app, world.tenant):
         g1 = world.user("g1staff")
         case = world.case_in("in_progress")
+        letter = save_attachment("case", case.id, "交办函.pdf", io.BytesIO(b"%PDF-1.4 scanned letter")).id
+        elsewhere = save_attachment("case", world.case_in("reported").id, "x.pdf", io.BytesIO(b"%PDF-1.4 other")).id
         record = cases.hand_off(case, actor=g1, to_unit_id=world.unit["B"], reason="重大火灾隐患，派出所无法当即整改",
-                                letter_number="大公消移〔2026〕12号", letter_text="经检查……特移交你队处理。", attachment_ids=[7])
+                                letter_number="大公消移〔2026〕12号", letter_text="经检查……特移交你队处理。", attachment_ids=[letter])
         assert (case.state, case.unit_id, case.handoff_count, case.handler_person_id) == ("handed_off", world.unit["B"], 1, None)
         stored = cases.handoffs(case)
         assert stored == [record]
         assert (record.from_unit_id, record.to_unit_id, record.letter_number, record.attachment_ids, record.created_by_id) == \
-            (world.unit["UG1"], world.unit["B"], "大公消移〔2026〕12号", [7], g1.id)
+            (world.unit["UG1"], world.unit["B"], "大公消移〔2026〕12号", [letter], g1.id)
         assert db.session.get(CaseTransition, record.transition_id).action == "hand_off"
         assert db.session.scalar(select(func.count()).select_from(HandOff)) == 1
         sup = world.user("sup")
         for kwargs, field in (({"to_unit_id": world.unit["B"], "reason": "x"}, "to_unit_id"),
                               ({"to_unit_id": world.unit["D"], "reason": " "}, "reason"),
                               ({"to_unit_id": other.unit["B"], "reason": "x"}, "to_unit_id"),
-                              ({"to_unit_id": world.unit["D"], "reason": "x", "attachment_ids": ["a"]}, "attachment_ids")):
+                              ({"to_unit_id": world.unit["D"], "reason": "x", "attachment_ids": ["a"]}, "attachment_ids"),
+                              ({"to_unit_id": world.unit["D"], "reason": "x", "attachment_ids": [elsewhere]}, "attachment_ids")):
             with pytest.raises(OperationError) as exc:
                 cases.hand_off(case, actor=sup, **kwargs)
             assert exc.value.status == 422 and field in exc.value.errors

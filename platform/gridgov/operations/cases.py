@@ -25,7 +25,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
 from ..extensions import db
-from ..models import Assignment, Case, CaseCounter, CaseReminder, CaseTransition, Grid, HandOff, Person, Place, Tenant, Unit
+from ..models import Assignment, Attachment, Case, CaseCounter, CaseReminder, CaseTransition, Grid, HandOff, Person, Place, Tenant, Unit
 from ..models.base import to_json_safe, utcnow
 from ..models.cases import CASE_SOURCES, REPORTER_KINDS
 from ..plugins import SEVERITIES, CaseCategory
@@ -564,6 +564,19 @@ def escalate(case: Case, *, actor, unit_id: int | None = None, note: str = "", a
     return case
 
 
+def _letters(case: Case, attachment_ids) -> list[int]:
+    """The scanned letters of a hand-off: ids of attachments of this case (so of this tenant)."""
+    if not isinstance(attachment_ids, (list, tuple)) or any(isinstance(a, bool) or not isinstance(a, int) for a in attachment_ids):
+        raise OperationError({"attachment_ids": ["a list of attachment ids"]})
+    ids = list(dict.fromkeys(attachment_ids))
+    found = set(db.session.scalars(select(Attachment.id).where(
+        Attachment.id.in_(ids), Attachment.owner_kind == "case", Attachment.owner_id == case.id))) if ids else set()
+    missing = [str(a) for a in ids if a not in found]
+    if missing:
+        raise OperationError({"attachment_ids": [f"not attachments of case {case.number}: {', '.join(missing)}"]})
+    return ids
+
+
 @_guarded
 def hand_off(case: Case, *, actor, to_unit_id: int, reason: str, letter_number: str = "", letter_text: str = "",
              attachment_ids=(), note: str = "", at=None) -> HandOff:
@@ -579,8 +592,7 @@ def hand_off(case: Case, *, actor, to_unit_id: int, reason: str, letter_number: 
     letter_number = _text(letter_number, "letter_number", max_len=64)
     letter_text = _text(letter_text, "letter_text", max_len=20000)
     note = _text(note, "note")
-    if not isinstance(attachment_ids, (list, tuple)) or any(isinstance(a, bool) or not isinstance(a, int) for a in attachment_ids):
-        raise OperationError({"attachment_ids": ["a list of attachment ids"]})
+    attachment_ids = _letters(case, attachment_ids)
     from_unit = case.unit_id
     _assign(case, to_unit)
     case.handoff_count = (case.handoff_count or 0) + 1
@@ -588,7 +600,7 @@ def hand_off(case: Case, *, actor, to_unit_id: int, reason: str, letter_number: 
                                                            "letter_number": letter_number})
     record = HandOff(case_id=case.id, transition_id=step.id, from_unit_id=from_unit, to_unit_id=to_unit.id,
                      letter_number=letter_number, letter_text=letter_text, reason=reason,
-                     attachment_ids=list(attachment_ids), created_by_id=getattr(actor, "id", None), at=when)
+                     attachment_ids=attachment_ids, created_by_id=getattr(actor, "id", None), at=when)
     db.session.add(record)
     db.session.flush()
     return record
