@@ -54,6 +54,8 @@ def app_config(tmp_path):
         "SQLALCHEMY_DATABASE_URI": database_url(tmp_path),
         "GRIDGOV_UPLOAD_DIR": str(tmp_path / "uploads"),
         "RATELIMIT_STORAGE_URI": "memory://",
+        # jobs run in-process unless a test asks for Redis (tests/test_jobs_redis.py)
+        "REDIS_URL": None,
     }
 
 

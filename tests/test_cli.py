@@ -122,6 +122,10 @@ def test_serve_answers_on_the_given_port(tmp_path):
         port = s.getsockname()[1]
     env = {"PATH": os.environ["PATH"], "HOME": os.environ.get("HOME", "/tmp"), "GRIDGOV_DEMO": "1",
            "DATABASE_URL": f"sqlite:///{tmp_path / 'serve.db'}"}
+    gridgov = str(Path(sys.executable).parent / "gridgov")
+    refused = subprocess.run([gridgov, "serve", "--port", str(port)], env=env, cwd=tmp_path, capture_output=True, text=True, timeout=60)
+    assert refused.returncode != 0 and "gridgov db upgrade" in refused.stderr
+    subprocess.run([gridgov, "db", "upgrade"], env=env, cwd=tmp_path, check=True, capture_output=True, timeout=120)
     process = subprocess.Popen([str(Path(sys.executable).parent / "gridgov"), "serve", "--port", str(port)],
                                env=env, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     try:
@@ -376,3 +380,20 @@ def test_export_filters(app, runner, district, imported):
     assert result.exit_code == 1 and "Error: --grid: no grid with code 'NOPE' in xihu" in result.stderr
     result = runner.invoke(args=["events", "export", "--tenant", "xihu", "--from", "last week"])
     assert result.exit_code == 1 and "Error: --from: 'last week' is not an ISO date or date-time" in result.stderr
+
+
+def test_calendar_seed_stores_the_official_years_once(app, runner):
+    from gridgov.workdays import year_source
+
+    first = ok(runner.invoke(args=["calendar", "seed"]))
+    assert "2026" in first.stdout
+    again = ok(runner.invoke(args=["calendar", "seed"]))
+    assert "all were there already" in again.stdout
+    with app.app_context():
+        assert year_source(2026) == "official"
+
+
+def test_worker_command_is_registered_and_needs_redis(runner):
+    result = runner.invoke(args=["worker", "--burst"])
+    assert result.exit_code != 0
+    assert "REDIS_URL" in result.output

@@ -36,8 +36,9 @@ def production_env(url: str, **extra) -> dict:
     """Nothing but what an operator sets: no test config, no demo switch."""
     env = {"PATH": os.environ["PATH"], "HOME": os.environ.get("HOME", "/tmp"), "LANG": "C.UTF-8",
            "DATABASE_URL": url, "SECRET_KEY": SECRET}
-    if os.environ.get("REDIS_URL"):
-        env["REDIS_URL"] = os.environ["REDIS_URL"]
+    redis_url = os.environ.get("GRIDGOV_TEST_REDIS_URL") or os.environ.get("REDIS_URL")
+    if redis_url:
+        env["REDIS_URL"] = redis_url
     env.update(extra)
     return env
 

@@ -27,6 +27,7 @@ from .models import TENANT_ROLES, Grid, Tenant, User
 from .operations import tenants as tenant_ops
 from .operations.errors import OperationError
 from .tenancy import platform_scope, tenant_scope
+from .workdays import seed_official_calendar
 
 DEMO_URL = "http://127.0.0.1:5000/admin"
 
@@ -93,6 +94,7 @@ def demo_load(reset: bool) -> None:
     from .demo import load_demo
 
     with platform_scope():
+        seed_official_calendar()
         credentials = load_demo(reset)
         db.session.commit()
     click.echo(f"Demo loaded. Log in to the console ({DEMO_URL} under `gridgov serve`) as:")
@@ -106,11 +108,36 @@ def demo_load(reset: bool) -> None:
 @click.option("--port", default=5000, show_default=True, type=int)
 @with_appcontext
 def serve(host: str, port: int) -> None:
-    """Serve the console and the API with Werkzeug's server (the demo; production runs gunicorn)."""
+    """Serve the console and the API with Werkzeug's server (the demo; production runs gunicorn).
+
+    Without ``REDIS_URL`` the scheduled jobs (the overdue sweep, plugins' jobs) run in a
+    scheduler thread of this process; with it, ``gridgov worker`` processes run them."""
     from werkzeug.serving import run_simple
 
+    from sqlalchemy import inspect
+
+    from .jobs import start_embedded_scheduler
+
+    if not inspect(db.engine).has_table("alembic_version"):
+        raise click.ClickException("the database has no schema yet: run `gridgov db upgrade` first")
+    start_embedded_scheduler(current_app._get_current_object())
     click.echo(f"Console: http://{host}:{port}/admin   API: http://{host}:{port}/api/v1   (Ctrl+C stops)")
     run_simple(host, port, current_app._get_current_object(), threaded=True)
+
+
+# -- the working-day calendar ------------------------------------------------------------
+
+calendar_cli = AppGroup("calendar", help="The official working-day calendar (工作日历).")
+
+
+@calendar_cli.command("seed")
+@reports_errors
+def calendar_seed() -> None:
+    """Store the official calendar for the years the chinese-calendar package covers."""
+    with platform_scope():
+        years = seed_official_calendar()
+        db.session.commit()
+    click.echo(f"Seeded {len(years)} year(s): {', '.join(map(str, years)) or 'all were there already'}")
 
 
 # -- tenants, logins, tokens ---------------------------------------------------------------
@@ -277,8 +304,11 @@ def events_export(tenant_slug, fmt, types, since, until, grid_code, output) -> N
 # -- wiring --------------------------------------------------------------------------------
 
 def init_app(app: Flask) -> None:
-    for command in (demo_cli, serve, tenant_cli, user_cli, token_cli, events_cli):
+    from .jobs.worker import worker_command
+
+    for command in (demo_cli, serve, calendar_cli, tenant_cli, user_cli, token_cli, events_cli):
         app.cli.add_command(command)
+    app.cli.add_command(worker_command, "worker")
 
 
 class GridgovGroup(FlaskGroup):
