@@ -167,6 +167,8 @@ def case_metrics(*, start, end, grid: Grid | int | None = None, unit: Unit | int
     def count(*conditions):
         return func.count(Case.id).filter(and_(*conditions))
 
+    # Only aggregates are selected: select_from names the entity, without which the tenant
+    # criteria (gridgov.tenancy) would not be applied to the FROM.
     closed = within(Case.closed_at)
     timed = and_(closed, Case.handling_seconds.is_not(None))
     row = db.session.execute(select(
@@ -187,7 +189,7 @@ def case_metrics(*, start, end, grid: Grid | int | None = None, unit: Unit | int
         count(within(Case.reported_at), Case.handoff_count > 0),
         count(timed),
         func.sum(Case.handling_seconds).filter(timed),
-    ).where(*scope)).one()
+    ).select_from(Case).where(*scope)).one()
     (reported, valid, accepted, accepted_on_time, due, disposed, disposed_on_time, accepted_closed, n_closed,
      closed_normal, closed_overdue, closed_special, overdue, escalated, handed_off, n_timed, total) = row
 
@@ -195,7 +197,7 @@ def case_metrics(*, start, end, grid: Grid | int | None = None, unit: Unit | int
         return func.count(CaseTransition.id).filter(CaseTransition.action == action)
 
     resolutions, reopenings = db.session.execute(
-        select(steps("resolve"), steps("reopen")).join(Case, Case.id == CaseTransition.case_id)
+        select(steps("resolve"), steps("reopen")).select_from(CaseTransition).join(Case, Case.id == CaseTransition.case_id)
         .where(CaseTransition.action.in_(("resolve", "reopen")), within(CaseTransition.at), *scope)).one()
     mean = p90 = None
     if n_timed:
