@@ -12,11 +12,12 @@ from __future__ import annotations
 import re
 
 import pytest
+from console_cases_support import populate_cases
 from console_support import Console, list_count, populate
 from sqlalchemy import func, inspect, select
 
 from gridgov.extensions import db
-from gridgov.models import AuditEntry, Event, Grid, Membership, Person, Place, Tenant, Unit, User
+from gridgov.models import AuditEntry, Case, Event, Grid, Membership, Person, Place, Tenant, Unit, User
 from gridgov.tenancy import TenantOwned, platform_scope, tenant_scope
 
 MARKER = "BETASECRET"
@@ -34,7 +35,8 @@ def tenants(app, factory):
     b = factory.tenant("beta", name=f"{MARKER} district")
     factory.user("alice", tenant=a)
     factory.user("bob", tenant=b)
-    a_ids, b_ids = populate(app, a, "alpha"), populate(app, b, MARKER)
+    a_ids = populate_cases(app, a, "alpha", populate(app, a, "alpha"), "alice")
+    b_ids = populate_cases(app, b, MARKER, populate(app, b, MARKER), "bob")
     for tenant, ids in ((a, a_ids), (b, b_ids)):
         with app.app_context(), tenant_scope(tenant.id):
             ids[AuditEntry] = list(db.session.scalars(select(AuditEntry.id).order_by(AuditEntry.id).limit(2)))
@@ -82,6 +84,7 @@ def hostile_form(b_ids: dict, b_tenant_id: int, b_user_id: int) -> dict:
         "role": "core.grid_worker", "type": "core.note", "occurred_at": "2026-03-02T10:00", "starts_on": "2026-01-01",
         "payload": '{"text": "hostile"}', "attributes": "{}", "reason": "hostile", "timezone": "Asia/Shanghai",
         "locale": "zh_Hans", "username": "hostile", "password": "hostile password",
+        "to_unit_id": unit, "category": "core.general", "description": "hostile",
     }
 
 
@@ -134,8 +137,10 @@ def test_tenant_admin_walk_reads_and_changes_nothing_of_another_tenant(app, clie
     assert snapshot(app) == before
     assert {"admin.index", "admin.switch_tenant"} <= walked
     assert any(e.endswith(".void_view") for e in walked) and any(e.endswith(".delete_view") for e in walked)
+    assert {"console_cases.case", "console_cases.step", "console_cases.upload", "console_cases.report"} <= walked
     assert any(e.startswith("console_tenants.") for e in platform_walked)
     assert any(e.startswith("console_plugin_settings.") for e in platform_walked)
+    assert any(e.startswith("console_calendar.") for e in platform_walked)
     home = console.get("/admin/").get_data(as_text=True)
     assert "Alpha district" in home  # the switch to B was refused; the session still works in A
     with app.app_context(), tenant_scope(a.id):
@@ -154,6 +159,8 @@ def test_own_rows_are_readable(app, client, tenants):
             if model_ids:
                 assert console.get(rule.rule, query_string={"id": model_ids[0]}).status_code == 200, rule.rule
     assert "alpha street" in console.get("/admin/grids/").get_data(as_text=True)
+    case_page = console.get("/admin/cases/case/", query_string={"id": a_ids[Case][0]}).get_data(as_text=True)
+    assert "alpha blocked fire exit" in case_page and "alpha-001" in case_page
 
 
 def test_platform_admin_manages_tenants(app, client, factory, tenants):

@@ -18,7 +18,6 @@ from sqlalchemy import func, select
 
 from gridgov import create_app, hookimpl
 from gridgov.extensions import db
-from gridgov.jobs import console as jobs_console
 from gridgov.jobs import enqueue, inprocess, runner, schedule, start_embedded_scheduler
 from gridgov.models import AuditEntry, JobRecord
 from gridgov.plugins import PluginError, PluginInfo, ScheduledJob
@@ -314,7 +313,6 @@ def test_embedded_scheduler_stays_off_with_redis(app):
 # -- console ------------------------------------------------------------------------------------
 
 def test_console_shows_each_tenant_its_jobs_and_the_platform_all(app, factory, tmp_path):
-    jobs_console.register_console(app.extensions["gridgov_console"])
     a, b = factory.tenant("ta"), factory.tenant("tb")
     factory.user("alice", tenant=a)
     factory.user("root", platform_admin=True)

@@ -10,8 +10,13 @@ Views (menu order):
 
 - tenant views, for the chosen tenant — Grids, Units, People, Assignments, Places, Events,
   Audit log; tenant admins write, other roles read (events: every role but viewer records);
+- case work (:mod:`.cases`, :mod:`.case_metrics`) — the case queues and pages, case metrics;
 - platform views, for platform administrators (category "Platform") — Tenants, Users,
-  Memberships, Plugin settings, Platform audit log.
+  Memberships, Plugin settings, Platform audit log, Working-day calendar (:mod:`.calendar`);
+- background jobs (后台任务, :func:`gridgov.jobs.console.register_console`): the tenant's, and
+  every job under "Platform".
+
+Every page carries the working-day calendar's fallback banner (``console/frame.html``).
 """
 from __future__ import annotations
 
@@ -20,8 +25,8 @@ from flask_admin import Admin, BaseView
 from flask_admin.theme import Bootstrap4Theme
 from flask_babel import lazy_gettext as _l
 
-from . import audit, auth, context, events, grids, platform, registers, settings
-from .helpers import is_english, lang_url, title
+from . import audit, auth, calendar, case_metrics, cases, context, events, grids, platform, registers, settings
+from .helpers import is_english, lang_url, local_time, title
 from .index import ConsoleIndexView
 
 PLATFORM_CATEGORY = _l("Platform")
@@ -31,9 +36,11 @@ def build_views() -> list:
     views = []
     for cls, model, name, url in grids.VIEWS + registers.VIEWS + events.VIEWS + audit.TENANT_VIEWS:
         views.append(cls(model, name=name, endpoint=f"console_{url.replace('-', '_')}", url=url))
+    for cls, name, url in cases.VIEWS + case_metrics.VIEWS:
+        views.append(cls(name=name, endpoint=f"console_{url.replace('-', '_')}", url=url))
     for cls, model, name, url in platform.VIEWS + audit.PLATFORM_VIEWS:
         views.append(cls(model, name=name, endpoint=f"console_{url.replace('-', '_')}", url=url, category=PLATFORM_CATEGORY))
-    for cls, name, url in settings.VIEWS:
+    for cls, name, url in settings.VIEWS + calendar.VIEWS:
         views.append(cls(name=name, endpoint=f"console_{url.replace('-', '_')}", url=url, category=PLATFORM_CATEGORY))
     return views
 
@@ -41,8 +48,11 @@ def build_views() -> list:
 def init_app(app) -> None:
     auth.init_app(app)
     admin = Admin(app, name=_l("Grid management console"), index_view=ConsoleIndexView(),
-                  theme=Bootstrap4Theme(base_template="console/base.html", fluid=True))
+                  theme=Bootstrap4Theme(base_template="console/frame.html", fluid=True))
     admin.add_views(*build_views())
+    from ..jobs.console import register_console  # it builds on this package's views
+
+    register_console(admin, platform_category=PLATFORM_CATEGORY)
     app.extensions["gridgov_console"] = admin
 
     @app.before_request
@@ -55,4 +65,5 @@ def init_app(app) -> None:
     @app.context_processor
     def _console_helpers():
         return {"console": g.get("console"), "console_lang_url": lang_url, "console_is_english": is_english,
-                "plugin_title": title}
+                "plugin_title": title, "console_fallback_years": calendar.fallback_years,
+                "console_local_time": local_time}
