@@ -160,7 +160,7 @@ def test_an_amendment_supersedes_the_original(api, tree):
 
 def test_event_types_describe_the_forms(api):
     types = {t["key"]: t for t in api.ok("GET", "event-types")}
-    assert set(types) == {"core.note", "core.void"}  # berlin enables no plugin
+    assert set(types) == {"core.note", "core.void", "core.survey_vote"}  # berlin enables no plugin
     note_type = types["core.note"]
     assert note_type["title"] == {"zh": "现场记录", "en": "Field note"} and note_type["plugin"] == "core"
     fields = {f["name"]: f for f in note_type["payload_fields"]}

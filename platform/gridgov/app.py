@@ -72,7 +72,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     def _clear_scope(exc):
         tenancy.clear_scope()
 
-    for name in ("api", "console", "cli", "attachments"):
+    for name in ("api", "console", "cli", "attachments", "open311", "surveys"):
         module = __import__(f"gridgov.{name}", fromlist=["init_app"])
         if hasattr(module, "init_app"):
             module.init_app(app)

@@ -1,6 +1,7 @@
 """The core's own declarations, written as a plugin with the same hooks (named ``core``)."""
 from marshmallow import Schema, fields, validate
 
+from .models.surveys import ANSWERS
 from .plugins import CaseCategory, Deadline, EventType, Level, PlaceKind, PluginInfo, Role, hookimpl
 
 
@@ -15,6 +16,15 @@ class VoidPayload(Schema):
     """Why an earlier event is void (作废); the event itself is kept."""
 
     reason = fields.String(required=True, validate=validate.Length(min=1, max=1000))
+
+
+class SurveyVotePayload(Schema):
+    """A resident's answer to a satisfaction survey (满意度测评), cast once through the survey's
+    one-time link (:mod:`gridgov.surveys`); the event's grid is the sampled household's grid."""
+
+    survey_id = fields.Integer(required=True, strict=True, validate=validate.Range(min=1))
+    answer = fields.String(required=True, validate=validate.OneOf(tuple(ANSWERS)))
+    comment = fields.String(load_default="", validate=validate.Length(max=500))
 
 
 class GenericPlaceAttributes(Schema):
@@ -46,6 +56,8 @@ def gridgov_event_types():
     return [
         EventType("note", "现场记录", "Field note", NotePayload),
         EventType("void", "作废记录", "Void", VoidPayload, "Voids the event named by voids_id."),
+        EventType("survey_vote", "满意度测评投票", "Survey vote", SurveyVotePayload,
+                  "A resident's vote through a one-time survey link; counted by gridgov.surveys."),
     ]
 
 

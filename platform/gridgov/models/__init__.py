@@ -26,3 +26,11 @@ __all__ += ["JobRecord"]
 from .attachments import Attachment  # noqa: E402  (issue 3: attachments)
 
 __all__ += ["Attachment"]
+
+from .open311 import Open311Key, Open311Request  # noqa: E402  (issue 3: Open311 GeoReport v2)
+
+__all__ += ["Open311Key", "Open311Request"]
+
+from .surveys import Survey, SurveyToken  # noqa: E402  (issue 3: satisfaction surveys)
+
+__all__ += ["Survey", "SurveyToken"]
