@@ -243,3 +243,64 @@ def test_queue_and_page_in_english(app, world):
     assert "Escalated to us" in page and "Dispatched" in page and "Dispute" in page
     page = g1.text(f"/admin/cases/case/?id={case_id}")
     assert "Timeline" in page and "Start handling" in page and "left" in page
+
+
+def test_queue_pages_merge_units_and_filter_by_category(app, world, monkeypatch):
+    """Small pages and batches: the merge across units, the category filter, the scan limit and
+    the next page's cursor lose and repeat no case."""
+    from gridgov.console import cases as console_cases
+
+    monkeypatch.setattr(console_cases, "PAGE", 2)
+    monkeypatch.setattr(console_cases, "BATCH", 1)
+    with in_tenant(app, world.tenant):
+        sup = world.user("sup")
+        made = []
+        for k in range(7):
+            case = world.report(category="core.general" if k % 3 else "core.dispute")
+            cases.accept(case, actor=sup)
+            cases.dispatch(case, actor=sup, unit_id=world.unit["UG1" if k % 2 else "UC"])
+            made.append(case)
+        queries = console_cases.queue_queries("mine", [world.unit["UG1"], world.unit["UC"]], console_cases.OPEN_STATES, centre=False)
+
+        def walk(category=None):
+            seen, before = [], None
+            while True:
+                page, before = console_cases.queue_page(queries, category=category, before_id=before)
+                seen += [c.id for c in page]
+                if before is None:
+                    return seen
+
+        assert walk() == [c.id for c in reversed(made)]
+        assert walk("core.general") == [c.id for c in reversed(made) if c.category == "core.general"]
+        monkeypatch.setattr(console_cases, "SCAN_LIMIT", 2)
+        assert walk("core.dispute") == [c.id for c in reversed(made) if c.category == "core.dispute"]
+
+
+def test_another_tenants_units_and_cases_are_out_of_reach(app, world, factory):
+    other = World(app, factory, slug="other")
+    with in_tenant(app, other.tenant):
+        foreign_case = other.case_in("in_progress", description="OTHERTENANT 外租户的案件").id
+    with in_tenant(app, world.tenant):
+        case_id = world.case_in("in_progress").id
+    sup = browser(app, world, "sup")
+    assert sup.get(f"/admin/cases/case/?id={foreign_case}").status_code == 404
+    assert sup.post(f"/admin/cases/step/?id={foreign_case}&action=resolve", {"note": ""}).status_code == 404
+    response = sup.post(f"/admin/cases/step/?id={case_id}&action=hand_off",
+                        {"to_unit_id": other.unit["D"], "reason": "跨租户", "note": ""})
+    assert response.status_code == 200 and "is-invalid" in response.get_data(as_text=True)
+    assert reload(app, world, case_id).state == "in_progress"
+    page = sup.text(f"/admin/cases/?tab=open&unit={other.unit['UG1']}")
+    assert numbers(page) == {reload(app, world, case_id).number}  # a foreign unit is no choice: every unit of this tenant
+    assert "OTHERTENANT" not in page and "OTHERTENANT" not in sup.text(f"/admin/cases/case/?id={case_id}")
+
+
+def test_deadlines_are_shown_in_the_tenants_time_zone(app, world):
+    from gridgov.models import Tenant
+
+    with in_tenant(app, world.tenant):
+        case_id = world.case_in("accepted").id
+        db.session.get(Tenant, world.tenant.id).timezone = "Asia/Urumqi"
+    page = browser(app, world, "sup").text(f"/admin/cases/case/?id={case_id}")
+    deadlines = page.split('id="deadlines"', 1)[1].split("</table>", 1)[0]
+    assert "+0600" in deadlines and "+0800" not in deadlines and "Asia/Urumqi" in page
+    assert "剩余" in deadlines and "按期完成" in deadlines  # resolve still running; accepted in time

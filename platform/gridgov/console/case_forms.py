@@ -78,8 +78,9 @@ class ReportForm(FlaskForm):
         for name in ("place_id", "address", "latitude", "longitude", "source_ref", "reporter_name",
                      "reporter_contact", "note"):
             value = self[name].data
-            if value not in (None, "") and not (isinstance(value, str) and not value.strip()):
-                values[name] = value.strip() if isinstance(value, str) else value
+            value = value.strip() if isinstance(value, str) else value
+            if value not in (None, ""):
+                values[name] = value
         return values
 
 

@@ -93,16 +93,37 @@ def queue_page(queries: list[dict], *, category: str | None, before_id: int | No
     return page, None
 
 
-def queue_queries(tab: str, unit_ids: list[int] | None, states: tuple[str, ...]) -> list[dict]:
-    """``list_cases`` arguments for a tab; ``unit_ids`` None means every unit."""
+def queue_queries(tab: str, unit_ids: list[int] | None, states: tuple[str, ...], centre: bool) -> list[dict]:
+    """``list_cases`` arguments for a tab; ``unit_ids`` None means every unit; ``centre`` adds,
+    to 我的, the cases awaiting the supervising centre's step."""
     def per_unit(**kw):
         return [dict(kw)] if unit_ids is None else [dict(kw, unit_id=u) for u in unit_ids]
 
     if tab == "overdue":
-        return per_unit(states=states, overdue=True)
-    if tab == "escalated":
-        return per_unit(states=[s for s in states if s in HANDED_TO_US])
-    return per_unit(states=states)
+        queries = per_unit(states=states, overdue=True)
+    elif tab == "escalated":
+        queries = per_unit(states=[s for s in states if s in HANDED_TO_US])
+    else:
+        queries = per_unit(states=states)
+    if tab == "mine" and centre:
+        queries.append({"states": [s for s in states if s in CENTRE_STATES]})
+    return [q for q in queries if q["states"]]
+
+
+def queue_units(raw: str | None, units: dict, mine: list[int], every_by_default: bool):
+    """The unit a queue is for: ``?unit=<id>``, ``?unit=all``, or by default the login's own
+    units (every unit when it has none and ``every_by_default``). Returns (chosen, unit ids or
+    None for every unit)."""
+    if raw == "all":
+        return "all", None
+    if raw and raw.isdigit() and int(raw) in units:
+        return int(raw), [int(raw)]
+    return None, mine or (None if every_by_default else [])
+
+
+SHOW = dict(state=state_title, category=category_title, severity=severity_title, source=source_title,
+            reporter_kind=reporter_kind_title, closure=closure_title, action=action_title, time=local_time,
+            deadline=current_deadline, actor=actor, stage=lambda stage: str(STAGES[stage][0]) if stage in STAGES else stage)
 
 
 class CaseView(BaseView):
@@ -124,34 +145,20 @@ class CaseView(BaseView):
         tab = request.args.get("tab") if request.args.get("tab") in tabs else "mine"
         units = dict(unit_rows())
         mine = my_unit_ids()
-        chosen = request.args.get("unit")
-        if chosen == "all":
-            unit_ids = None
-        elif chosen and chosen.isdigit() and int(chosen) in units:
-            chosen = int(chosen)
-            unit_ids = [chosen]
-        else:
-            chosen = None
-            unit_ids = mine or (None if supervisor and tab != "mine" else [])
+        chosen, unit_ids = queue_units(request.args.get("unit"), units, mine, every_by_default=supervisor and tab != "mine")
         tab_states = HANDED_TO_US if tab == "escalated" else OPEN_STATES
         state = request.args.get("state") if request.args.get("state") in tab_states else None
-        states = (state,) if state else tab_states
-        queries = queue_queries(tab, unit_ids, states)
-        if tab == "mine" and supervisor and not chosen:
-            queries.append({"states": [s for s in states if s in CENTRE_STATES]})
-        queries = [q for q in queries if q.get("states")]
+        queries = queue_queries(tab, unit_ids, (state,) if state else tab_states, centre=supervisor and not chosen)
         categories = category_choices()
         category = request.args.get("category") if request.args.get("category") in {c.value for c in categories} else None
         rows, next_before = queue_page(queries, category=category, before_id=request.args.get("before", type=int))
         reminders = self._reminders(unit_ids, centre=supervisor and not chosen) if tab == "mine" else []
-        names = Names(unit_ids=[c.unit_id for c in rows] + [r.unit_id for r, _ in reminders])
-        args = {"tab": tab, "unit": chosen, "state": state, "category": category}
-        return self.render("console/cases.html", tabs=tabs, tab=tab, rows=rows, names=names, units=units, chosen=chosen,
-                           mine=mine, unit_ids=unit_ids, state=state, states=[(s, state_title(s)) for s in tab_states],
-                           categories=categories, category=category, args=args, next_before=next_before,
-                           reminders=reminders, may_report=context.role() in cases.REPORTERS,
-                           show=dict(state=state_title, category=category_title, severity=severity_title,
-                                  deadline=current_deadline, stage=_stage_title, time=local_time))
+        return self.render("console/cases.html", tabs=tabs, tab=tab, rows=rows, units=units, chosen=chosen, mine=mine,
+                           unit_ids=unit_ids, state=state, states=[(s, state_title(s)) for s in tab_states],
+                           categories=categories, category=category, next_before=next_before, reminders=reminders,
+                           args={"tab": tab, "unit": chosen, "state": state, "category": category},
+                           names=Names(unit_ids=[c.unit_id for c in rows] + [r.unit_id for r, _ in reminders]),
+                           may_report=context.role() in cases.REPORTERS, show=SHOW)
 
     @staticmethod
     def _reminders(unit_ids: list[int] | None, centre: bool) -> list:
@@ -210,9 +217,7 @@ class CaseView(BaseView):
                            names=names, deadlines=deadlines(case), actions=[(a, action_title(a)) for a in actions],
                            upload_form=UploadForm() if context.role() in cases.REPORTERS else None,
                            attachment_names={a.id: a.filename for a in attachments},
-                           show=dict(state=state_title, category=category_title, severity=severity_title,
-                                  source=source_title, reporter_kind=reporter_kind_title, closure=closure_title,
-                                  action=action_title, time=local_time, actor=lambda s: actor(names, s.actor_user_id, s.actor_person_id)))
+                           show=SHOW)
 
     @expose("/step/", methods=("GET", "POST"))
     def step(self):
@@ -282,10 +287,6 @@ class CaseView(BaseView):
                 db.session.rollback()
                 show_errors(form, exc)
         return self.render("console/case_report.html", form=form)
-
-
-def _stage_title(stage: str) -> str:
-    return str(STAGES[stage][0]) if stage in STAGES else stage
 
 
 VIEWS = ((CaseView, _l("Cases"), "cases"),)
