@@ -13,11 +13,14 @@ import re
 
 import pytest
 from console_cases_support import populate_cases
+from conftest import in_tenant
 from console_support import Console, list_count, populate
 from sqlalchemy import func, inspect, select
 
 from gridgov.extensions import db
-from gridgov.models import AuditEntry, Case, Event, Grid, Membership, Person, Place, Tenant, Unit, User
+from gridgov.models import AuditEntry, Case, Event, Grid, Membership, Open311Key, Person, Place, Survey, Tenant, Unit, User
+from gridgov.open311 import keys
+from gridgov.surveys import operations as surveys
 from gridgov.tenancy import TenantOwned, platform_scope, tenant_scope
 
 MARKER = "BETASECRET"
@@ -37,11 +40,21 @@ def tenants(app, factory):
     factory.user("bob", tenant=b)
     a_ids = populate_cases(app, a, "alpha", populate(app, a, "alpha"), "alice")
     b_ids = populate_cases(app, b, MARKER, populate(app, b, MARKER), "bob")
-    for tenant, ids in ((a, a_ids), (b, b_ids)):
+    for tenant, ids, marker in ((a, a_ids, "alpha"), (b, b_ids, MARKER)):
+        populate_surveys(app, tenant, marker, ids)
         with app.app_context(), tenant_scope(tenant.id):
             ids[AuditEntry] = list(db.session.scalars(select(AuditEntry.id).order_by(AuditEntry.id).limit(2)))
             ids[Membership] = list(db.session.scalars(select(Membership.id)))
     return a, b, a_ids, b_ids
+
+
+def populate_surveys(app, tenant, marker: str, ids: dict) -> None:
+    """A satisfaction survey and an Open311 key, each carrying ``marker``."""
+    with in_tenant(app, tenant):
+        survey = surveys.create_survey(title=f"{marker} survey", grid_id=ids[Grid][0], starts_on="2026-01-01",
+                                       ends_on="2026-12-31", per_grid=2)
+        key, _ = keys.issue_key(name=f"{marker} app", grid_id=ids[Grid][0])
+        ids[Survey], ids[Open311Key] = [survey.id], [key.id]
 
 
 def snapshot(app) -> dict:

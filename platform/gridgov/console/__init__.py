@@ -26,6 +26,7 @@ from flask_admin.theme import Bootstrap4Theme
 from flask_babel import lazy_gettext as _l
 
 from . import audit, auth, calendar, case_metrics, cases, context, events, grids, platform, registers, settings
+from . import open311, surveys
 from .helpers import is_english, lang_url, local_time, title
 from .index import ConsoleIndexView
 
@@ -34,7 +35,8 @@ PLATFORM_CATEGORY = _l("Platform")
 
 def build_views() -> list:
     views = []
-    for cls, model, name, url in grids.VIEWS + registers.VIEWS + events.VIEWS + audit.TENANT_VIEWS:
+    tenant_views = grids.VIEWS + registers.VIEWS + events.VIEWS + audit.TENANT_VIEWS + surveys.VIEWS + open311.VIEWS
+    for cls, model, name, url in tenant_views:
         views.append(cls(model, name=name, endpoint=f"console_{url.replace('-', '_')}", url=url))
     for cls, name, url in cases.VIEWS + case_metrics.VIEWS:
         views.append(cls(name=name, endpoint=f"console_{url.replace('-', '_')}", url=url))
