@@ -42,14 +42,17 @@ INDEXES = ("ix_grids_tenant_path", "ix_events_tenant_grid_time")
 
 def main(argv=None) -> int:
     args = parse_args(argv)
-    url = args.database_url or f"sqlite:///{Path(tempfile.mkdtemp(prefix='gridgov-bench-')) / 'bench.db'}"
-    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "benchmark-only"})
-    with app.app_context():
-        try:
-            return run(args, app)
-        finally:
-            db.session.remove()
-            db.engine.dispose()
+    with contextlib.ExitStack() as stack:
+        url = args.database_url
+        if url is None:  # a throwaway SQLite file (over a gigabyte at full size), removed at the end
+            url = f"sqlite:///{Path(stack.enter_context(tempfile.TemporaryDirectory(prefix='gridgov-bench-'))) / 'bench.db'}"
+        app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "benchmark-only"})
+        with app.app_context():
+            try:
+                return run(args, app)
+            finally:
+                db.session.remove()
+                db.engine.dispose()
 
 
 def parse_args(argv):
