@@ -225,7 +225,7 @@ class CaseView(BaseView):
         be taken; a refusal (403/409) returns to the case page with its reason, invalid input
         (422) stays on the form."""
         case = self._case()
-        action = request.args.get("action") or request.form.get("action")
+        action = request.args.get("action")
         if action not in STEPS:
             abort(404)
         form_class, take = STEPS[action]
