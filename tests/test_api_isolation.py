@@ -13,17 +13,21 @@ import pytest
 from sqlalchemy import select
 
 from gridgov.extensions import db
-from gridgov.models import ApiToken, Assignment, Event, Grid, Person, Place, Unit
-from gridgov.tenancy import platform_scope
+from gridgov.models import ApiToken, Assignment, Case, CaseReminder, Event, Grid, Person, Place, Unit
+from gridgov.operations.cases import sweep_overdue
+from gridgov.tenancy import platform_scope, tenant_scope
 
+from api_cases_support import PNG, upload
 from api_support import TenantClient, make_tree, note
 
 PREFIX = "/api/v1/tenants/<slug>/"
 PLATFORM_ONLY = {"/api/v1/tenants/<slug>/settings/<plugin>"}
 WALKED_METHODS = {"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"}
-ID_ARGS = ("grid_id", "unit_id", "person_id", "assignment_id", "place_id", "event_id")
-LISTS = {"grids": Grid, "units": Unit, "people": Person, "assignments": Assignment, "places": Place, "events": Event}
-CATALOGUES = {"event-types", "roles", "place-kinds"}  # what plugins declare: no tenant rows
+ID_ARGS = ("grid_id", "unit_id", "person_id", "assignment_id", "place_id", "event_id", "case_id", "reminder_id")
+LISTS = {"grids": Grid, "units": Unit, "people": Person, "assignments": Assignment, "places": Place, "events": Event,
+         "cases": Case, "reminders": CaseReminder}
+CATALOGUES = {"event-types", "roles", "place-kinds", "case-categories"}  # what plugins declare: no tenant rows
+ALL_TIME = {"from": "2000-01-01", "to": "2100-01-01"}
 # query filters naming B's objects: (parameter, key of B's ids); the list must come back empty
 LIST_FILTERS = {
     "grids": [("parent_id", "root_id")],
@@ -32,8 +36,12 @@ LIST_FILTERS = {
     "assignments": [("person_id", "person_id"), ("grid_id", "grid_id"), ("unit_id", "unit_id")],
     "places": [("grid_id", "grid_id")],
     "events": [("person_id", "person_id")],
+    "cases": [("unit_id", "unit_id")],
+    "reminders": [("unit_id", "unit_id")],
 }
-REFUSED_FILTERS = {"events": [("grid_id", "grid_id")]}  # a filter that must name an existing object
+# filters that must name an existing object
+REFUSED_FILTERS = {"events": [("grid_id", "grid_id")], "cases": [("grid_id", "grid_id")],
+                   "case-metrics": [("grid_id", "grid_id"), ("unit_id", "unit_id")]}
 
 
 def populate(api: TenantClient, code: str) -> dict:
@@ -49,19 +57,49 @@ def populate(api: TenantClient, code: str) -> dict:
                                           subject_unit_id=unit, idempotency_key=f"{code}-key"))["id"]
     voided = api.ok("POST", "events", note(grid, f"{code} 作废的"))["id"]
     api.ok("POST", f"events/{voided}/void", {"reason": "测试"})
+    case = populate_cases(api, code, grid, unit, place)
+    for owner in (f"cases/{case['id']}", f"events/{event}"):
+        uploaded = upload(api, f"{owner}/attachments", PNG, f"{code}.png")
+        assert uploaded.status_code == 201, uploaded.get_data(as_text=True)
     return {"grid_id": grid, "root_id": tree["root"]["id"], "unit_id": unit, "person_id": person,
-            "assignment_id": assignment, "place_id": place, "event_id": event}
+            "assignment_id": assignment, "place_id": place, "event_id": event, "case_id": case["id"],
+            "case_number": case["number"]}
+
+
+def populate_cases(api: TenantClient, code: str, grid: int, unit: int, place: int) -> dict:
+    """A case reported in January, accepted and dispatched to the unit (long overdue by now); B
+    reports one more first, so B's case number is one A does not have."""
+    january = "2026-01-05T09:{:02d}:00+08:00"
+    if code == "B":
+        api.ok("POST", "cases", {"category": "core.general", "grid_id": grid, "description": "B 先报的",
+                                 "reported_at": january.format(0)})
+    case = api.ok("POST", "cases", {"category": "core.general", "grid_id": grid, "place_id": place,
+                                    "description": f"{code} 记录", "reported_at": january.format(1)})
+    api.ok("POST", f"cases/{case['id']}/accept", {"at": january.format(2)}, status=200)
+    api.ok("POST", f"cases/{case['id']}/dispatch", {"unit_id": unit, "at": january.format(3)}, status=200)
+    return case
+
+
+def sweep(app, tenant) -> int:
+    """Run the overdue sweep in the tenant; the id of a reminder it made."""
+    with app.app_context(), tenant_scope(tenant.id):
+        assert sweep_overdue().reminders
+        db.session.commit()
+    return min(row_ids(app, CaseReminder, tenant.id))
 
 
 @pytest.fixture
-def world(client, factory):
+def world(app, client, factory):
     a, b = factory.tenant("tenant-a"), factory.tenant("tenant-b")
     _, b_token = factory.user("b-admin", b, "tenant_admin")
     b_ids = populate(TenantClient(client, b_token, b.slug), "B")
     b_ids["user_id"] = factory.user("b-member", b, "field_staff")[0]
+    b_ids["reminder_id"] = sweep(app, b)
     _, a_token = factory.user("a-admin", a, "tenant_admin")
     a_api = TenantClient(client, a_token, a.slug)
-    return {"a": a_api, "a_tenant": a, "a_ids": populate(a_api, "A"), "b": b, "b_ids": b_ids, "b_token": b_token}
+    a_ids = populate(a_api, "A")
+    a_ids["reminder_id"] = sweep(app, a)
+    return {"a": a_api, "a_tenant": a, "a_ids": a_ids, "b": b, "b_ids": b_ids, "b_token": b_token}
 
 
 def snapshot(app) -> dict:
@@ -83,7 +121,7 @@ def tenant_rules(app) -> list:
 
 def fill(rule: str, slug: str, ids: dict) -> str:
     """The URL of ``rule`` for ``slug``, its object ids taken from ``ids`` by argument name."""
-    url = rule.replace("<slug>", slug).replace("<plugin>", "core")
+    url = rule.replace("<slug>", slug).replace("<plugin>", "core").replace("<number>", ids["case_number"])
     for arg in ID_ARGS:
         url = url.replace(f"<int:{arg}>", str(ids[arg]))
     assert "<" not in url, f"the walk cannot fill {rule}: teach fill() its argument"
@@ -110,6 +148,16 @@ def write_bodies(a: dict, b: dict) -> dict:
                                    "events.1.place_id"),
         ("events/<int:event_id>/void", "POST"): ({"reason": "越权"}, None),
         ("settings/<plugin>", "PUT"): ({}, None),
+        ("cases", "POST"): ({"category": "core.general", "grid_id": b["grid_id"], "description": "越权"}, "grid_id"),
+        **{(f"cases/<int:case_id>/{step}", "POST"): ({}, None)
+           for step in ("accept", "start", "resume", "resolve", "verify", "close")},
+        **{(f"cases/<int:case_id>/{step}", "POST"): ({"reason": "越权"}, None) for step in ("reject", "wait", "reopen")},
+        ("cases/<int:case_id>/dispatch", "POST"): ({"unit_id": b["unit_id"]}, "unit_id"),
+        ("cases/<int:case_id>/escalate", "POST"): ({"unit_id": b["unit_id"]}, None),
+        ("cases/<int:case_id>/hand-off", "POST"): ({"to_unit_id": b["unit_id"], "reason": "越权"}, "to_unit_id"),
+        ("cases/<int:case_id>/attachments", "POST"): ({}, None),
+        ("events/<int:event_id>/attachments", "POST"): ({}, None),
+        ("reminders/<int:reminder_id>/acknowledge", "POST"): ({}, None),
     }
 
 
@@ -126,7 +174,8 @@ def test_every_tenant_route_is_closed_to_a_member_of_another_tenant(app, world):
     bodies = write_bodies(a, b)
     rules = tenant_rules(app)
     shorts = {rule[len(PREFIX):] for rule, _ in rules}
-    assert {"grids", "events", "events/batch", "grids/<int:grid_id>/subtree"} <= shorts
+    assert {"grids", "events", "events/batch", "grids/<int:grid_id>/subtree", "cases", "cases/by-number/<number>",
+            "cases/<int:case_id>/hand-off", "cases/<int:case_id>/attachments", "case-metrics", "reminders"} <= shorts
     assert {short for short, _ in bodies} <= shorts, "write_bodies() names a route that is gone"
     before = snapshot(app)
 
@@ -150,10 +199,10 @@ def test_every_tenant_route_is_closed_to_a_member_of_another_tenant(app, world):
         text = response.get_data(as_text=True)
         if platform_only:
             assert response.status_code == 403, context
-        elif "<int:" in rule:
+        elif "<" in short:
             assert response.status_code == 404, (context, text)
-            assert method == "HEAD" or response.get_json()["message"] in {f"{w} not found" for w in
-                                                                          ("grid", "unit", "person", "assignment", "place", "event")}
+            assert method == "HEAD" or response.get_json()["message"] in {f"{w} not found" for w in (
+                "grid", "unit", "person", "assignment", "place", "event", "case", "reminder")}
         elif method == "HEAD":
             assert response.status_code == 200, context
         elif method == "GET":
@@ -163,8 +212,8 @@ def test_every_tenant_route_is_closed_to_a_member_of_another_tenant(app, world):
             assert response.status_code == 422 and named(response, field), (context, text)
         assert "B 记录" not in text and "B 人" not in text and "B 单位" not in text, context
 
-        # 3. A's own object changed to name B's objects
-        if method == "PATCH":
+        # 3. A's own object changed (or moved on a step) to name B's objects
+        if method == "PATCH" or (method == "POST" and field and "<" in short):
             response = api(method, fill(rule, api.slug, a), body)
             assert response.status_code == 422 and named(response, field), (context, response.get_data(as_text=True))
 
@@ -176,16 +225,20 @@ def check_list(app, api: TenantClient, short: str, listed, a_id: int, b_id: int,
     if short in CATALOGUES:
         assert listed, short
         return
-    model = LISTS[short]  # a new list route must be added to LISTS
-    ids = {item["id"] for item in listed["items"]}
-    assert ids == row_ids(app, model, a_id) and not ids & row_ids(app, model, b_id), short
-    if "total" in listed:
-        assert listed["total"] == len(ids), short
-    for param, key in LIST_FILTERS[short]:
-        filtered = api.ok("GET", short, query={param: b[key]})
-        assert filtered["items"] == [] and filtered.get("total", 0) == 0, (short, param)
+    if short == "case-metrics":  # an aggregate: it counts A's cases only
+        whole = api.ok("GET", short, query=ALL_TIME)["counts"]
+        assert whole["reported"] == len(row_ids(app, Case, a_id)), short
+    else:
+        model = LISTS[short]  # a new list route must be added to LISTS
+        ids = {item["id"] for item in listed["items"]}
+        assert ids == row_ids(app, model, a_id) and not ids & row_ids(app, model, b_id), short
+        if "total" in listed:
+            assert listed["total"] == len(ids), short
+        for param, key in LIST_FILTERS[short]:
+            filtered = api.ok("GET", short, query={param: b[key]})
+            assert filtered["items"] == [] and filtered.get("total", 0) == 0, (short, param)
     for param, key in REFUSED_FILTERS.get(short, []):
-        response = api.get(short, query={param: b[key]})
+        response = api.get(short, query={param: b[key], **(ALL_TIME if short == "case-metrics" else {})})
         assert response.status_code == 400 and param in response.get_json()["errors"]["query"], (short, param)
 
 
