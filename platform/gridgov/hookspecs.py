@@ -144,3 +144,33 @@ def gridgov_scheduled_jobs():
     function's writes are committed together when it returns, and it is retried on failure —
     it must be safe to run again. See :mod:`gridgov.jobs`.
     """
+
+
+@hookspec
+def gridgov_assessment_sheets():
+    """Declare the assessment sheets (考核表) of this scheme and how each is scored.
+
+    :returns: a list of :class:`gridgov.plugins.Sheet`. Keys are namespaced like event types
+        (``community`` from ``chashan`` becomes ``chashan.community``); two sheets with one key,
+        or a sheet the engine could not run (unknown subject or period kind, duplicate item
+        keys, a judged item without a range, grade bands out of order), are refused at start-up.
+
+    A sheet names its subjects' kind (``"person"``, ``"grid"`` or ``"unit"``), its period
+    (``"month"``, ``"half_month"``, ``"quarter"``, ``"year"`` in the tenant's time zone), its
+    line items (:class:`gridgov.plugins.SheetItem`: points, bonus or penalty; computed or
+    judged), its grade bands (thresholds read from the tenant's settings, see
+    :func:`gridgov.assessment.grade_bands_field`) and two functions:
+
+    * ``score(facts)`` — called by the engine inside the tenant's scope with a
+      :class:`gridgov.assessment.Facts` (counts of events per subject and day, case metrics,
+      working days, judged entries and the plugin's settings, all computed in SQL by the
+      core); it returns ``{subject id: gridgov.assessment.SubjectScore}`` with one
+      :class:`gridgov.assessment.ItemScore` per item of the sheet. It must be a pure function
+      of the facts: the run's fingerprint is a hash of what it read.
+    * ``awards(standing, settings)`` (optional) — called after grading and ranking for every
+      subject that is not vetoed (一票否决), returns a list of
+      :class:`gridgov.assessment.Award` (money such as ¥1000 for an excellent community).
+
+    The engine adds items up (base + bonus − penalty), grades, ranks (equal totals share a
+    rank), stores each line with its evidence, and runs the whole as a background job.
+    """

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import dataclasses
 from importlib.metadata import entry_points
-from typing import Any, Iterable, Mapping
+from decimal import Decimal
+from typing import Any, Callable, Iterable, Mapping
 
 import marshmallow
 import pluggy
@@ -148,6 +149,116 @@ def _check_category(plugin: str, cat: CaseCategory) -> None:
                 raise PluginError(f"{where}: {stage}/{severity} needs Deadline(amount >= 1, unit in {DEADLINE_UNITS})")
 
 
+# -- assessment sheets (hook ``gridgov_assessment_sheets``; the engine is gridgov.assessment) ----
+
+SUBJECT_KINDS = {"person": ("人员", "Person"), "grid": ("网格", "Grid"), "unit": ("单位", "Unit")}
+PERIOD_KINDS = {"month": ("月度", "Monthly"), "half_month": ("半月", "Half-monthly"),
+                "quarter": ("季度", "Quarterly"), "year": ("年度", "Yearly")}
+ITEM_KINDS = ("computed", "judged")
+ITEM_ROLES = ("points", "bonus", "penalty")
+
+
+@dataclasses.dataclass(frozen=True)
+class SheetItem:
+    """One line of a score sheet. ``role``: ``"points"`` items add up to the base score,
+    ``"bonus"`` items add to it (加分), ``"penalty"`` items (points given as a positive number)
+    are deducted (扣分). A ``"judged"`` item is entered by an assessor within
+    [``min_points``, ``max_points``]; a ``"computed"`` one comes from the scoring function.
+    ``max_points`` None means no maximum (an uncapped bonus, a money-only line)."""
+
+    key: str
+    title_zh: str
+    title_en: str
+    max_points: Decimal | None = None
+    kind: str = "computed"
+    role: str = "points"
+    min_points: Decimal = Decimal(0)
+    description: str = ""
+
+    def title(self, locale: str = "zh") -> str:
+        return self.title_en if str(locale).startswith("en") else self.title_zh
+
+
+@dataclasses.dataclass(frozen=True)
+class GradeBand:
+    """A grade (等次) for totals of at least ``minimum``; ``minimum`` None is the lowest band."""
+
+    key: str
+    title_zh: str
+    title_en: str
+    minimum: Decimal | None
+
+    def title(self, locale: str = "zh") -> str:
+        return self.title_en if str(locale).startswith("en") else self.title_zh
+
+
+# SCHEMES.md: 优秀 ≥ 95, 良好 ≥ 85, 合格 ≥ 65, 不合格 < 65 (tenants change the thresholds).
+DEFAULT_GRADE_BANDS = (
+    GradeBand("excellent", "优秀", "Excellent", Decimal(95)),
+    GradeBand("good", "良好", "Good", Decimal(85)),
+    GradeBand("pass", "合格", "Pass", Decimal(65)),
+    GradeBand("fail", "不合格", "Fail", None),
+)
+
+
+@dataclasses.dataclass(frozen=True)
+class Sheet:
+    """An assessment sheet (考核表) a plugin declares; see ``gridgov_assessment_sheets``.
+
+    ``score(facts)`` → {subject id: :class:`gridgov.assessment.SubjectScore`}; ``awards(standing,
+    settings)`` → [:class:`gridgov.assessment.Award`] for each subject not vetoed, after grading
+    and ranking. Default subjects: people holding one of ``roles`` (or assigned to this sheet by
+    ``Assignment.sheet_override``) during the period; grids at one of ``grid_levels`` (depth,
+    root 0); units of one of ``unit_kinds``. ``bands_setting`` names the field of the plugin's
+    settings holding the grade thresholds (see :func:`gridgov.assessment.grade_bands_field`).
+    """
+
+    key: str
+    title_zh: str
+    title_en: str
+    subject_kind: str
+    period_kind: str
+    items: tuple[SheetItem, ...]
+    score: Callable[..., Mapping]
+    grade_bands: tuple[GradeBand, ...] = DEFAULT_GRADE_BANDS
+    bands_setting: str | None = "grade_bands"
+    awards: Callable[..., list] | None = None
+    roles: tuple[str, ...] = ()
+    grid_levels: tuple[int, ...] = ()
+    unit_kinds: tuple[str, ...] = ()
+    description: str = ""
+    plugin: str = ""
+
+    def title(self, locale: str = "zh") -> str:
+        return self.title_en if str(locale).startswith("en") else self.title_zh
+
+    def item(self, key: str) -> SheetItem | None:
+        return next((i for i in self.items if i.key == key), None)
+
+
+def _check_sheet(plugin: str, sheet: Sheet) -> None:
+    """Refuse a sheet the engine could not run."""
+    where = f"assessment sheet {sheet.key!r} of {plugin!r}"
+    if sheet.subject_kind not in SUBJECT_KINDS:
+        raise PluginError(f"{where}: subject_kind must be one of {list(SUBJECT_KINDS)}")
+    if sheet.period_kind not in PERIOD_KINDS:
+        raise PluginError(f"{where}: period_kind must be one of {list(PERIOD_KINDS)}")
+    if not callable(sheet.score) or (sheet.awards is not None and not callable(sheet.awards)):
+        raise PluginError(f"{where}: score (and awards, if given) must be callables")
+    keys = [i.key for i in sheet.items]
+    if not keys or len(set(keys)) != len(keys):
+        raise PluginError(f"{where}: items must be given, with distinct keys")
+    for item in sheet.items:
+        if item.kind not in ITEM_KINDS or item.role not in ITEM_ROLES:
+            raise PluginError(f"{where}: item {item.key!r} needs kind in {ITEM_KINDS} and role in {ITEM_ROLES}")
+        if item.kind == "judged" and (item.max_points is None or item.max_points < item.min_points):
+            raise PluginError(f"{where}: judged item {item.key!r} needs max_points >= min_points")
+    bands = sheet.grade_bands
+    minimums = [b.minimum for b in bands[:-1]]
+    if not bands or bands[-1].minimum is not None or None in minimums or minimums != sorted(minimums, reverse=True):
+        raise PluginError(f"{where}: grade bands go from the highest minimum down to one band with minimum None")
+
+
 def _namespaced(plugin: str, key: str) -> str:
     if "." in key:
         ns, _, short = key.partition(".")
@@ -170,6 +281,7 @@ class Registry:
         self.scheduled_jobs: dict[str, ScheduledJob] = {}
         self.case_categories: dict[str, CaseCategory] = {}
         self.settings_schemas: dict[str, type[marshmallow.Schema]] = {}
+        self.sheets: dict[str, Sheet] = {}
         for name in self.plugin_names():
             self._collect(name)
 
@@ -219,6 +331,10 @@ class Registry:
             for cat in group:
                 _check_category(name, cat)
                 self._add(self.case_categories, name, cat, "case category")
+        for group in self.call(name, "gridgov_assessment_sheets"):
+            for sheet in group:
+                _check_sheet(name, sheet)
+                self._add(self.sheets, name, sheet, "assessment sheet")
         schema = self.call(name, "gridgov_settings_schema")
         if schema is not None:
             self.settings_schemas[name] = schema
@@ -263,6 +379,10 @@ class TenantPlugins:
     @property
     def case_categories(self) -> dict[str, CaseCategory]:
         return self._filter(self.registry.case_categories)
+
+    @property
+    def sheets(self) -> dict[str, Sheet]:
+        return self._filter(self.registry.sheets)
 
     def levels(self) -> list[Level]:
         for name in reversed(self.names):  # a scheme's levels win over the core's generic ones

@@ -34,3 +34,7 @@ __all__ += ["Open311Key", "Open311Request"]
 from .surveys import Survey, SurveyToken  # noqa: E402  (issue 3: satisfaction surveys)
 
 __all__ += ["Survey", "SurveyToken"]
+
+from .assessment import AssessmentResult, AssessmentRun, Judgement  # noqa: E402  (issue 4: assessment engine)
+
+__all__ += ["AssessmentResult", "AssessmentRun", "Judgement"]

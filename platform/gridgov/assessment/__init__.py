@@ -1,0 +1,40 @@
+"""The assessment engine (考核引擎): sheets declared by plugins, scored from facts counted in SQL.
+
+A plugin declares :class:`gridgov.plugins.Sheet` objects (hook ``gridgov_assessment_sheets``).
+A run (:class:`gridgov.models.assessment.AssessmentRun`) takes one sheet, one period and its
+subjects through draft → computed → published:
+
+* :mod:`.operations` — ``create_run``, ``compute`` (queues :func:`.operations.compute_job` on
+  :func:`gridgov.jobs.enqueue`), ``publish``, ``correct`` (a new run that supersedes a
+  published one), ``get_run``, ``list_runs``, ``superseded_by``, ``default_subjects``;
+* :mod:`.facts` — :class:`Facts`, what a scoring function reads (event counts per subject and
+  day, case metrics, working days, judged inputs), every answer one grouped SQL query;
+* :mod:`.scoring` — what a scoring function returns (:class:`SubjectScore`,
+  :class:`ItemScore`, :class:`Evidence`, :class:`Award`), the rounding rules, and the
+  engine's totals, grades and ranks;
+* :mod:`.judging` — ``enter_judgement`` with range checks and recusal (回避);
+* :mod:`.access` — confidentiality (保密 until published, then each subject its own sheet and
+  the ranking);
+* :mod:`.periods` — month, half-month, quarter and year periods.
+"""
+from decimal import Decimal
+
+from marshmallow import fields
+
+from ..plugins import DEFAULT_GRADE_BANDS
+from .facts import Facts, Tally
+from .scoring import (Award, Evidence, ItemScore, JudgedEntry, Standing, SubjectScore, round_money, round_points,
+                      shortfall_steps)
+
+__all__ = ["Award", "Evidence", "Facts", "ItemScore", "JudgedEntry", "Standing", "SubjectScore", "Tally",
+           "grade_bands_field", "round_money", "round_points", "shortfall_steps"]
+
+
+def grade_bands_field(bands=DEFAULT_GRADE_BANDS) -> fields.Dict:
+    """A settings field for grade thresholds, {band key: minimum total}, defaulting to ``bands``.
+
+    Put it in a plugin's settings schema as ``grade_bands = grade_bands_field()`` (the name a
+    :class:`gridgov.plugins.Sheet` reads by default, see ``Sheet.bands_setting``)."""
+    default = {b.key: b.minimum for b in bands if b.minimum is not None}
+    return fields.Dict(keys=fields.String(), values=fields.Decimal(places=2), load_default=lambda: dict(default),
+                       metadata={"title_zh": "等次分数线", "title_en": "Grade thresholds"})

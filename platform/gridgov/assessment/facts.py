@@ -1,0 +1,219 @@
+"""Facts: what a scoring function may know about a period, counted by the database.
+
+A sheet's ``score(facts)`` asks for counts of events per subject (and per local day), case
+metrics (:mod:`gridgov.metrics`), the working days of the official calendar and the judged
+inputs. Each count is ONE grouped SQL query over all subjects — events are never loaded into
+Python; only the aggregated counts and the ids behind them come back, as evidence.
+
+Every answer is also written to :attr:`Facts.log`; the run's fingerprint is the hash of that
+log with the scheme version and the settings, so whatever the scoring read is what the
+fingerprint covers. The same facts give the same log, the same sheet and the same fingerprint.
+
+How an event belongs to a subject (``by``):
+
+* ``"subject"`` (default) — the event names the subject: ``subject_person_id`` for a person,
+  ``subject_unit_id`` for a unit, ``grid_id`` (that grid itself) for a grid;
+* ``"actor"`` — a person subject did it (``actor_person_id``);
+* ``"grid"`` — the event happened in the subject's grid or any grid below it: for a grid its
+  own subtree, for a unit the subtree of the grid it is attached to (挂点), for a person the
+  subtrees of the grids they are assigned to during the period (an event counts once).
+
+Events voided or amended by a later event are left out (the amending event counts instead).
+"""
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from decimal import Decimal
+from typing import Iterable, Mapping
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Date, String, and_, case, cast, distinct, func, or_, select
+from sqlalchemy.orm import aliased
+
+from .. import metrics, workdays
+from ..extensions import db
+from ..models import Assignment, Event, Grid, Unit
+from ..models.assessment import Judgement
+from ..models.base import to_json_safe as _plain
+from ..models.grids import PATH_END
+from ..operations.events import superseded_condition
+from ..plugins import Sheet
+from .scoring import JudgedEntry
+
+BY = ("subject", "actor", "grid")
+COMPARISONS = {"==": "__eq__", "!=": "__ne__", ">=": "__ge__", ">": "__gt__", "<=": "__le__", "<": "__lt__"}
+
+
+@dataclasses.dataclass(frozen=True)
+class Tally:
+    """A subject's events: how many, their ids, and with ``daily=True`` the count per local day."""
+
+    count: int = 0
+    event_ids: tuple[int, ...] = ()
+    by_day: Mapping[dt.date, int] = dataclasses.field(default_factory=dict)
+
+
+class Facts:
+    """The facts of one run: its sheet, period, subjects and the plugin's settings.
+
+    :ivar sheet: the :class:`gridgov.plugins.Sheet`.
+    :ivar period_start, period_end: local dates, ``[start, end)``.
+    :ivar subjects: {subject id: display name}, the run's subjects.
+    :ivar settings: the plugin's tenant settings, loaded through its schema (defaults filled).
+    :ivar tz: the tenant's time zone.
+    """
+
+    def __init__(self, sheet: Sheet, period_start: dt.date, period_end: dt.date, subjects: Mapping[int, str],
+                 settings: Mapping, tz: ZoneInfo):
+        self.sheet, self.period_start, self.period_end = sheet, period_start, period_end
+        self.subjects, self.settings, self.tz = dict(subjects), settings, tz
+        self.start = dt.datetime.combine(period_start, dt.time(0), tzinfo=tz).astimezone(dt.timezone.utc)
+        self.end = dt.datetime.combine(period_end, dt.time(0), tzinfo=tz).astimezone(dt.timezone.utc)
+        self.log: list = []
+
+    # -- calendar ---------------------------------------------------------------------------
+
+    def days(self) -> list[dt.date]:
+        """Every local date of the period."""
+        return [self.period_start + dt.timedelta(days=n) for n in range((self.period_end - self.period_start).days)]
+
+    def working_days(self) -> list[dt.date]:
+        """The working days of the official Chinese calendar in the period (:mod:`gridgov.workdays`)."""
+        days = workdays.working_days_in(self.period_start, self.period_end - dt.timedelta(days=1))
+        self.log.append(["working_days", [d.isoformat() for d in days]])
+        return days
+
+    # -- events -----------------------------------------------------------------------------
+
+    def count(self, types: str | Iterable[str], *, by: str = "subject", payload: Mapping | None = None,
+              daily: bool = False) -> dict[int, Tally]:
+        """Count the period's events of ``types`` per subject (every subject gets a Tally).
+
+        :param types: namespaced event type keys (``"chashan.patrol"``).
+        :param by: how an event belongs to a subject — ``"subject"``, ``"actor"``, ``"grid"``
+            (see the module docstring).
+        :param payload: conditions on payload fields: ``{"accepted": True}`` or
+            ``{"minutes": (">=", 60)}`` (operators ``== != >= > <= <``; numbers compared as
+            numbers, booleans and strings as such).
+        :param daily: also count per local day (``Tally.by_day``).
+        """
+        types = sorted([types] if isinstance(types, str) else set(types))
+        if by not in BY or (by == "actor" and self.sheet.subject_kind != "person"):
+            raise ValueError(f"by must be one of {BY} ('actor' only for person subjects)")
+        key, joins, scope = self._attribution(by)
+        day = self._local_day() if daily else None
+        columns = [key] + ([day] if daily else [])
+        query = select(*columns, func.count(distinct(Event.id)), _id_list(Event.id)).select_from(Event)
+        for target, onclause in joins:
+            query = query.join(target, onclause)
+        conditions = [Event.type.in_(types), Event.occurred_at >= self.start, Event.occurred_at < self.end,
+                      ~superseded_condition(), scope, *self._payload_conditions(payload or {})]
+        rows = db.session.execute(query.where(*conditions).group_by(*columns)).all()
+        counts: dict[int, int] = {}
+        ids: dict[int, set] = {}
+        per_day: dict[int, dict] = {}
+        for row in rows:
+            sid, n, id_text = row[0], row[-2], row[-1]
+            counts[sid] = counts.get(sid, 0) + n
+            ids.setdefault(sid, set()).update(int(i) for i in str(id_text).split(",") if i)
+            if daily:
+                local = dt.date.fromisoformat(str(row[1])[:10])
+                per_day.setdefault(sid, {})[local] = per_day.get(sid, {}).get(local, 0) + n
+        result = {sid: Tally(counts.get(sid, 0), tuple(sorted(ids.get(sid, ()))), dict(sorted(per_day.get(sid, {}).items())))
+                  for sid in sorted(self.subjects)}
+        self.log.append(["count", types, by, _plain(payload or {}), daily,
+                         {str(s): [t.count, list(t.event_ids), {d.isoformat(): n for d, n in t.by_day.items()}]
+                          for s, t in result.items()}])
+        return result
+
+    def _attribution(self, by: str):
+        """(subject key column, joins, condition) for the subject kind and ``by``."""
+        kind, ids = self.sheet.subject_kind, list(self.subjects)
+        if by == "actor":
+            return Event.actor_person_id, [], Event.actor_person_id.in_(ids)
+        if by == "subject":
+            column = {"person": Event.subject_person_id, "unit": Event.subject_unit_id, "grid": Event.grid_id}[kind]
+            return column, [], column.in_(ids)
+        place, root = aliased(Grid), aliased(Grid)
+        joins = [(place, place.id == Event.grid_id)]
+        in_subtree = and_(place.path >= root.path, place.path < root.path + PATH_END)
+        if kind == "grid":
+            return root.id, joins + [(root, in_subtree)], root.id.in_(ids)
+        if kind == "unit":
+            return Unit.id, joins + [(root, in_subtree), (Unit, Unit.grid_id == root.id)], Unit.id.in_(ids)
+        last_day = self.period_end - dt.timedelta(days=1)
+        held = and_(Assignment.grid_id == root.id, Assignment.person_id.in_(ids), Assignment.starts_on <= last_day,
+                    or_(Assignment.ends_on.is_(None), Assignment.ends_on >= self.period_start))
+        return Assignment.person_id, joins + [(root, in_subtree), (Assignment, held)], Assignment.person_id.in_(ids)
+
+    def _local_day(self):
+        """The event's local date as SQL: PostgreSQL converts time zones itself; elsewhere a
+        CASE over the period's local midnights (correct across daylight-saving changes)."""
+        if db.session.get_bind().dialect.name == "postgresql":
+            return cast(func.timezone(str(self.tz.key), Event.occurred_at), Date)
+        whens = []
+        for day in self.days():
+            midnight = dt.datetime.combine(day + dt.timedelta(days=1), dt.time(0), tzinfo=self.tz)
+            whens.append((Event.occurred_at < midnight.astimezone(dt.timezone.utc), day.isoformat()))
+        return case(*whens, else_=self.period_end.isoformat())
+
+    @staticmethod
+    def _payload_conditions(payload: Mapping) -> list:
+        conditions = []
+        for field, wanted in payload.items():
+            op, value = wanted if isinstance(wanted, tuple) else ("==", wanted)
+            if op not in COMPARISONS:
+                raise ValueError(f"payload condition on {field!r}: operator must be one of {list(COMPARISONS)}")
+            element = Event.payload[field]
+            if isinstance(value, bool):
+                column = element.as_boolean()
+            elif isinstance(value, (int, Decimal)):
+                column, value = element.as_numeric(18, 4), Decimal(value)
+            else:
+                column, value = element.as_string(), str(value)
+            conditions.append(getattr(column, COMPARISONS[op])(value))
+        return conditions
+
+    # -- cases and judged inputs ------------------------------------------------------------
+
+    def case_metrics(self, *, grid: int | None = None, unit: int | None = None) -> metrics.CaseMetrics:
+        """:func:`gridgov.metrics.case_metrics` for the period, a grid subtree and/or a unit."""
+        result = metrics.case_metrics(start=self.period_start, end=self.period_end, grid=grid, unit=unit)
+        self.log.append(["case_metrics", grid, unit, _plain(dataclasses.asdict(result))])
+        return result
+
+    def subject_grids(self, subject_id: int) -> list[int]:
+        """The grids a subject answers for: the grid itself, a unit's attached grid, or the
+        grids a person is assigned to during the period."""
+        kind = self.sheet.subject_kind
+        if kind == "grid":
+            ids = [subject_id]
+        elif kind == "unit":
+            ids = [g for g in [db.session.scalar(select(Unit.grid_id).where(Unit.id == subject_id))] if g is not None]
+        else:
+            last_day = self.period_end - dt.timedelta(days=1)
+            ids = sorted(set(db.session.scalars(select(Assignment.grid_id).where(
+                Assignment.person_id == subject_id, Assignment.grid_id.is_not(None), Assignment.starts_on <= last_day,
+                or_(Assignment.ends_on.is_(None), Assignment.ends_on >= self.period_start)))))
+        self.log.append(["subject_grids", subject_id, ids])
+        return ids
+
+    def judged(self, item: str) -> dict[int, JudgedEntry]:
+        """The latest judged input of ``item`` per subject (subjects without one are absent)."""
+        rows = db.session.scalars(select(Judgement).where(
+            Judgement.sheet == self.sheet.key, Judgement.period_start == self.period_start, Judgement.item == item,
+            Judgement.subject_id.in_(list(self.subjects))).order_by(Judgement.id))
+        latest = {}
+        for row in rows:
+            latest[row.subject_id] = JudgedEntry(row.id, Decimal(row.points), row.entered_by_name,
+                                                 row.entered_at.isoformat(), row.reason)
+        self.log.append(["judged", item, {str(k): _plain(dataclasses.asdict(v)) for k, v in sorted(latest.items())}])
+        return latest
+
+
+def _id_list(column):
+    """The distinct ids of a group as one comma-separated text (one row per group)."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        return func.string_agg(distinct(cast(column, String)), ",")
+    return func.group_concat(distinct(column))
