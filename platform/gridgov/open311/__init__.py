@@ -4,8 +4,9 @@ An existing Open311 client talks to ``/open311/v2`` with ``jurisdiction_id`` set
 tenant's slug: the service list is the tenant's case categories, a POST with the tenant's
 ``api_key`` reports a case (source ``open311``), and requests are looked up by case number or
 listed by date, service and status — in JSON and in XML. See :mod:`.views` for the endpoints
-and errors, :mod:`.service_requests` for how cases map to the specification's fields, and
-:mod:`.keys` for the keys the tenant administrator issues in the console.
+and errors, :mod:`.services` and :mod:`.service_requests` for how categories and cases map to
+the specification's fields, and :mod:`.keys` for the keys the tenant administrator issues in
+the console.
 """
 from __future__ import annotations
 

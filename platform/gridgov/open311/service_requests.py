@@ -1,8 +1,5 @@
-"""GeoReport v2 resources over the core's case categories and cases.
+"""GeoReport service requests over the core's cases.
 
-* A **service** is one of the tenant's case categories: ``service_code`` is the category key
-  (``core.general``), ``group`` the declaring plugin's title. Every service has metadata: its
-  definition offers the case severity as the ``severity`` attribute (a singlevaluelist).
 * A **service request** is a case; ``service_request_id`` is the case number (``2026-000123``).
   Only cases residents reported publicly (:data:`PUBLIC_SOURCES`) are visible here: cases from
   patrols, inspections or hotlines stay internal. ``status`` is ``closed`` for a closed or
@@ -10,139 +7,67 @@
   the reason for a rejection; ``agency_responsible`` the responsible unit; ``expected_datetime``
   the resolve deadline once the case is accepted; ``address_id`` the register place.
 * Creating a request reports a case through :func:`gridgov.operations.cases.report_case`
-  (source ``open311``, a resident reporter). Its grid is the key's intake grid, or the deepest
-  grid under it whose geometry contains ``lat``/``long``, or the grid of the register place
-  ``address_id``. A request without a description is described by its service name.
+  (source ``open311``, a resident reporter). Its grid is the grid of the register place
+  ``address_id``, else the deepest grid under the key's intake grid whose area holds
+  ``lat``/``long``, else the intake grid itself. A request without a description is described by
+  its service's name. What the case has no column for is kept in :class:`Open311Request`.
 
 Texts are in the tenant's language. Bad input raises :class:`Open311Error` naming the GeoReport
-field: 400, or 404 for an unknown service or request, 403 for the key.
+argument: 400, or 404 for an unknown service or request.
 """
 from __future__ import annotations
 
 import datetime as dt
 import re
 from decimal import Decimal, InvalidOperation
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from werkzeug.datastructures import MultiDict
 
 from ..extensions import db
-from ..models import Case, Grid, Place, Tenant, Unit
+from ..models import Case, Grid, Place, Unit
 from ..models.cases import CLOSURE_TYPES
 from ..models.open311 import Open311Key, Open311Request
 from ..operations import cases as case_ops
 from ..operations.common import MAX_ID
 from ..operations.errors import OperationError
 from ..operations.grids import subtree_ids
-from ..operations.tenants import registry
-from ..plugins import SEVERITIES
-from ..tenancy import current_tenant_id
 from .formats import Open311Error
+from .jurisdiction import current
 from .locate import grid_at
+from .services import attributes, service
 
 PUBLIC_SOURCES = ("open311", "public_web")
 CLOSED_STATES = ("closed", "rejected")
 MAX_RESULTS = 1000
 MAX_SPAN = dt.timedelta(days=90)
-ATTRIBUTE_RE = re.compile(r"^attribute\[([^\]]+)\](\[\])?$")
 # report_case's field → the GeoReport argument it came from, for error descriptions
 ARGUMENTS = {"category": "service_code", "severity": "attribute[severity]", "latitude": "lat", "longitude": "long",
              "address": "address_string", "place_id": "address_id", "grid_id": "address_id",
              "reporter_name": "first_name/last_name", "reporter_contact": "phone/email"}
 LIMITS = {"first_name": 50, "last_name": 50, "phone": 32, "email": 254, "device_id": 128, "account_id": 128,
           "media_url": 1000, "address_string": 300, "description": 4000}
-
-
-def _tenant() -> Tenant:
-    return db.session.get(Tenant, current_tenant_id())
-
-
-def _english() -> bool:
-    return str(_tenant().locale or "").startswith("en")
-
-
-def _pick(pair) -> str:
-    return pair[1] if _english() else pair[0]
-
-
-def _w3(value: dt.datetime | None) -> str | None:
-    """An instant in the w3 format, in the tenant's time zone (``2026-03-02T10:00:00+08:00``)."""
-    if value is None:
-        return None
-    return value.astimezone(ZoneInfo(_tenant().timezone)).replace(microsecond=0).isoformat()
-
-
-def _local(value: dt.datetime) -> str:
-    return value.astimezone(ZoneInfo(_tenant().timezone)).strftime("%Y-%m-%d %H:%M")
-
-
-# -- services -----------------------------------------------------------------------------------
-
-def _categories() -> dict:
-    return registry().for_tenant(_tenant()).case_categories
-
-
-def services() -> list[dict]:
-    info = registry().info
-    out = []
-    for key, cat in sorted(_categories().items()):
-        plugin = info.get(cat.plugin)
-        out.append({"service_code": key, "service_name": _pick((cat.title_zh, cat.title_en)),
-                    "description": cat.description or None, "metadata": True, "type": "realtime",
-                    "keywords": ", ".join(dict.fromkeys((cat.title_zh, cat.title_en))),
-                    "group": _pick((plugin.title_zh, plugin.title_en)) if plugin else cat.plugin})
-    return out
-
-
-def _service(code: str | None):
-    if not code:
-        raise Open311Error(400, "service_code was not provided")
-    cat = _categories().get(code)
-    if cat is None:
-        raise Open311Error(404, f"service_code {code} was not found in this jurisdiction")
-    return cat
-
-
-def service_definition(code: str) -> dict:
-    _service(code)
-    return {"service_code": code, "attributes": [{
-        "variable": True, "code": "severity", "datatype": "singlevaluelist", "required": False,
-        "datatype_description": _pick(("不填为一般", "Normal when not given")), "order": 1,
-        "description": _pick(("问题严重程度", "How serious the problem is")),
-        "values": [{"key": key, "name": _pick(titles)} for key, titles in SEVERITIES.items()],
-    }]}
+ARGUMENT_NAMES = ("lat", "long", "address_string", "address_id", "email", "device_id", "account_id", "first_name",
+                  "last_name", "phone", "media_url", "description")
 
 
 # -- creating a request -------------------------------------------------------------------------
 
-def _field(form: MultiDict, name: str) -> str:
+def _argument(form: MultiDict, name: str) -> str:
     value = (form.get(name) or "").strip()
-    if "\x00" in value:
-        raise Open311Error(400, f"{name}: must not contain NUL characters")
     if name in LIMITS and len(value) > LIMITS[name]:
         raise Open311Error(400, f"{name}: at most {LIMITS[name]} characters")
     return value
 
 
-def _attributes(form: MultiDict) -> dict:
-    """``attribute[code]=value`` (``attribute[code][]`` for a list) → {code: value}; only the
-    attributes the definition offers are accepted."""
-    out = {}
-    for name in form:
-        match = ATTRIBUTE_RE.match(name)
-        if match is None:
-            continue
-        code, many = match.group(1), match.group(2)
-        if code != "severity":
-            raise Open311Error(400, f"attribute[{code}]: unknown attribute; this service has: severity")
-        values = form.getlist(name)
-        if many or len(values) != 1:
-            raise Open311Error(400, f"attribute[{code}]: a singlevaluelist takes one value")
-        if values[0] not in SEVERITIES:
-            raise Open311Error(400, f"attribute[{code}]: {values[0]!r} is not one of {', '.join(SEVERITIES)}")
-        out[code] = values[0]
-    return out
+def _coordinate(value: str, name: str, limit: int) -> Decimal:
+    try:
+        number = Decimal(value)
+    except InvalidOperation:
+        raise Open311Error(400, f"{name}: not a number")
+    if not number.is_finite() or not -limit <= number <= limit:
+        raise Open311Error(400, f"{name}: must lie between -{limit} and {limit}")
+    return number
 
 
 def _place(address_id: str, key: Open311Key) -> Place | None:
@@ -159,16 +84,6 @@ def _place(address_id: str, key: Open311Key) -> Place | None:
     return place
 
 
-def _coordinate(value: str, name: str, limit: int) -> Decimal:
-    try:
-        number = Decimal(value)
-    except InvalidOperation:
-        raise Open311Error(400, f"{name}: not a number")
-    if not number.is_finite() or not -limit <= number <= limit:
-        raise Open311Error(400, f"{name}: must lie between -{limit} and {limit}")
-    return number
-
-
 def _name(first: str, last: str) -> str:
     """Chinese names are written family name first and without a space (王小明)."""
     if first and last and all("\u4e00" <= ch <= "\u9fff" for ch in first + last):
@@ -176,38 +91,35 @@ def _name(first: str, last: str) -> str:
     return " ".join(p for p in (first, last) if p)
 
 
-def _notice_reported(case: Case) -> str:
-    due = _local(case.accept_due_at)
-    return (f"Your report is case {case.number}; it will be reviewed by {due}." if _english()
-            else f"您的报告已登记为案件 {case.number}，将于 {due} 前受理。")
+def _check(args: dict) -> None:
+    if not ((args["lat"] and args["long"]) or args["address_string"] or args["address_id"]):
+        raise Open311Error(400, "a location is required: lat and long, address_string or address_id")
+    if bool(args["lat"]) != bool(args["long"]):
+        raise Open311Error(400, f"{'long' if args['lat'] else 'lat'}: lat and long are sent together")
+    if args["media_url"] and not re.match(r"^https?://\S+$", args["media_url"]):
+        raise Open311Error(400, "media_url: an http or https URL")
+    if args["email"] and "@" not in args["email"]:
+        raise Open311Error(400, "email: not an email address")
 
 
 def create(form: MultiDict, key: Open311Key) -> list[dict]:
-    """POST requests: report the case; the response list of the specification."""
-    cat = _service(_field(form, "service_code"))
-    fields = {name: _field(form, name) for name in ("lat", "long", "address_string", "address_id", "email", "device_id",
-                                                     "account_id", "first_name", "last_name", "phone", "media_url",
-                                                     "description")}
-    attributes = _attributes(form)
-    if not ((fields["lat"] and fields["long"]) or fields["address_string"] or fields["address_id"]):
-        raise Open311Error(400, "a location is required: lat and long, address_string or address_id")
-    if bool(fields["lat"]) != bool(fields["long"]):
-        raise Open311Error(400, f"{'long' if fields['lat'] else 'lat'}: lat and long are sent together")
-    if fields["media_url"] and not re.match(r"^https?://\S+$", fields["media_url"]):
-        raise Open311Error(400, "media_url: an http or https URL")
-    if fields["email"] and "@" not in fields["email"]:
-        raise Open311Error(400, "email: not an email address")
-    values = {"category": cat.key, "severity": attributes.get("severity", "normal"), "source": "open311",
-              "reporter_kind": "resident", "description": fields["description"] or _pick((cat.title_zh, cat.title_en)),
-              "address": fields["address_string"], "reporter_name": _name(fields["first_name"], fields["last_name"]),
-              "reporter_contact": (fields["phone"] or fields["email"])[:100]}
-    place = _place(fields["address_id"], key)
-    if fields["lat"]:
-        values["latitude"] = _coordinate(fields["lat"], "lat", 90)
-        values["longitude"] = _coordinate(fields["long"], "long", 180)
+    """POST requests: report the case; the specification's response list."""
+    cat = service(_argument(form, "service_code"))
+    args = {name: _argument(form, name) for name in ARGUMENT_NAMES}
+    given = attributes(form)
+    _check(args)
+    pick = current().pick
+    values = {"category": cat.key, "severity": given.get("severity", "normal"), "source": "open311",
+              "reporter_kind": "resident", "description": args["description"] or pick((cat.title_zh, cat.title_en)),
+              "address": args["address_string"], "reporter_name": _name(args["first_name"], args["last_name"]),
+              "reporter_contact": (args["phone"] or args["email"])[:100]}
+    place = _place(args["address_id"], key)
+    if args["lat"]:
+        values["latitude"] = _coordinate(args["lat"], "lat", 90)
+        values["longitude"] = _coordinate(args["long"], "long", 180)
     if place is not None:
         values["place_id"] = place.id
-    elif fields["lat"]:
+    elif args["lat"]:
         values["grid_id"] = grid_at(key.grid, values["latitude"], values["longitude"]).id
     else:
         values["grid_id"] = key.grid_id
@@ -215,11 +127,13 @@ def create(form: MultiDict, key: Open311Key) -> list[dict]:
         case = case_ops.report_case(values, actor=None)
     except OperationError as exc:
         raise _refused(exc)
-    db.session.add(Open311Request(case_id=case.id, key_id=key.id, email=fields["email"], device_id=fields["device_id"],
-                                  account_id=fields["account_id"], media_url=fields["media_url"], attributes=attributes))
+    db.session.add(Open311Request(case_id=case.id, key_id=key.id, email=args["email"], device_id=args["device_id"],
+                                  account_id=args["account_id"], media_url=args["media_url"], attributes=given))
     db.session.flush()
-    return [{"service_request_id": case.number, "service_notice": _notice_reported(case),
-             "account_id": fields["account_id"] or None}]
+    due = current().local(case.accept_due_at)
+    notice = pick((f"您的报告已登记为案件 {case.number}，将于 {due} 前受理。",
+                   f"Your report is case {case.number}; it will be reviewed by {due}."))
+    return [{"service_request_id": case.number, "service_notice": notice, "account_id": args["account_id"] or None}]
 
 
 def _refused(exc: OperationError) -> Open311Error:
@@ -232,42 +146,45 @@ def _refused(exc: OperationError) -> Open311Error:
 # -- reading requests ---------------------------------------------------------------------------
 
 def _status_notes(case: Case) -> str:
+    pick = current().pick
     if case.state == "rejected":
-        return case.reject_reason or _pick(case_ops.STATES["rejected"])
+        return case.reject_reason or pick(case_ops.STATES["rejected"])
     if case.state == "closed":
-        note = _pick(CLOSURE_TYPES.get(case.closure_type or "normal", CLOSURE_TYPES["normal"]))
+        note = pick(CLOSURE_TYPES.get(case.closure_type or "normal", CLOSURE_TYPES["normal"]))
         return f"{note}: {case.closure_reason}" if case.closure_reason else note
-    return _pick(case_ops.STATES.get(case.state, (case.state, case.state)))
+    return pick(case_ops.STATES.get(case.state, (case.state, case.state)))
 
 
 def _service_notice(case: Case) -> str | None:
+    here = current()
     if case.state in CLOSED_STATES:
         return None
     if case.state == "waiting":
-        return _pick(("等待其他部门或当事人，办理时限暂停", "Waiting on another party; the deadline is paused"))
+        return here.pick(("等待其他部门或当事人，办理时限暂停", "Waiting on another party; the deadline is paused"))
     if case.accepted_at is None:
-        due = _local(case.accept_due_at)
-        return f"To be reviewed by {due}" if _english() else f"将于 {due} 前受理"
+        due = here.local(case.accept_due_at)
+        return here.pick((f"将于 {due} 前受理", f"To be reviewed by {due}"))
     if case.resolve_due_at is not None:
-        due = _local(case.resolve_due_at)
-        return f"To be resolved by {due}" if _english() else f"将于 {due} 前处置完毕"
+        due = here.local(case.resolve_due_at)
+        return here.pick((f"将于 {due} 前处置完毕", f"To be resolved by {due}"))
     return None
 
 
 def _as_request(case: Case, extra: Open311Request | None, unit: Unit | None) -> dict:
-    cat = _categories().get(case.category)
+    here = current()
+    cat = here.categories.get(case.category)
     return {
         "service_request_id": case.number,
         "status": "closed" if case.state in CLOSED_STATES else "open",
         "status_notes": _status_notes(case),
-        "service_name": _pick((cat.title_zh, cat.title_en)) if cat else case.category,
+        "service_name": here.pick((cat.title_zh, cat.title_en)) if cat else case.category,
         "service_code": case.category,
         "description": case.description,
         "agency_responsible": unit.name if unit is not None else None,
         "service_notice": _service_notice(case),
-        "requested_datetime": _w3(case.reported_at),
-        "updated_datetime": _w3(case.closed_at or case.last_transition_at),
-        "expected_datetime": _w3(case.resolve_due_at),
+        "requested_datetime": here.w3(case.reported_at),
+        "updated_datetime": here.w3(case.closed_at or case.last_transition_at),
+        "expected_datetime": here.w3(case.resolve_due_at),
         "address": case.address or None,
         "address_id": str(case.place_id) if case.place_id else None,
         "zipcode": None,
@@ -295,7 +212,7 @@ def _instant(value: str, name: str) -> dt.datetime:
     value = re.sub(r" (\d{2}:?\d{2})$", r"+\1", value.strip())
     try:
         if re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
-            return dt.datetime.combine(dt.date.fromisoformat(value), dt.time(0), ZoneInfo(_tenant().timezone))
+            return dt.datetime.combine(dt.date.fromisoformat(value), dt.time(0), current().zone)
         parsed = dt.datetime.fromisoformat(value)
     except ValueError:
         raise Open311Error(400, f"{name}: not a w3 date-time such as 2026-01-01T00:00:00Z")
@@ -305,6 +222,7 @@ def _instant(value: str, name: str) -> dt.datetime:
 
 
 def _span(args: MultiDict) -> tuple[dt.datetime, dt.datetime]:
+    """The requested range: both ends as given, one end and 90 days, or the last 90 days."""
     start = _instant(args["start_date"], "start_date") if args.get("start_date") else None
     end = _instant(args["end_date"], "end_date") if args.get("end_date") else None
     if start is None and end is None:
@@ -341,8 +259,9 @@ def search(args: MultiDict) -> list[dict]:
         if codes:
             query = query.where(Case.category.in_(codes))
         statuses = set(_listed(args, "status"))
-        if statuses - {"open", "closed"}:
-            raise Open311Error(400, f"status: {', '.join(sorted(statuses - {'open', 'closed'}))} is not open or closed")
+        unknown = statuses - {"open", "closed"}
+        if unknown:
+            raise Open311Error(400, f"status: {', '.join(sorted(unknown))} is not open or closed")
         if statuses == {"open"}:
             query = query.where(Case.state.not_in(CLOSED_STATES))
         elif statuses == {"closed"}:

@@ -24,7 +24,7 @@ from .. import tenancy
 from ..extensions import db, limiter
 from ..models import Tenant
 from ..operations.errors import OperationError
-from . import keys, service_requests
+from . import keys, service_requests, services as service_list
 from .formats import FORMATS, Open311Error, render, render_error
 
 PREFIX = "/open311/v2"
@@ -89,11 +89,11 @@ def _rule(rule: str, view, methods=("GET",)) -> None:
 
 
 def services(fmt: str, jurisdiction: str | None = None):
-    return render(fmt, "services", service_requests.services())
+    return render(fmt, "services", service_list.services())
 
 
 def service_definition(service_code: str, fmt: str, jurisdiction: str | None = None):
-    return render(fmt, "service_definition", service_requests.service_definition(service_code))
+    return render(fmt, "service_definition", service_list.service_definition(service_code))
 
 
 @limiter.limit(_post_limit, methods=["POST"])
