@@ -38,6 +38,10 @@ class Empty(Schema):
     note = fields.String(load_default="")
 
 
+class ReportPayload(Schema):
+    accepted = fields.Boolean(required=True)
+
+
 class Settings(Schema):
     grade_bands = grade_bands_field()
     patrol_minutes = fields.Integer(load_default=60)
@@ -84,6 +88,33 @@ GRID_MONTH = Sheet(
     score=score_grid_month, awards=excellent_award, grid_levels=(1,))
 
 
+def score_person_month(facts):
+    """A cash ledger (茶山 A style): money-only lines, +¥10 per accepted report the person made,
+    −¥50 per working day without a patrol in their grids; and the undisposed cases as a note."""
+    days = facts.working_days()
+    reports = facts.count("assesstest.report", by="actor", payload={"accepted": True})
+    patrols = facts.count("assesstest.patrol", by="grid", daily=True)
+    out = {}
+    for sid in facts.subjects:
+        missed = [d for d in days if not patrols[sid].by_day.get(d)]
+        cases = [c for g in facts.subject_grids(sid) for c in facts.undisposed_case_ids(grid=g)]
+        out[sid] = SubjectScore(items=[
+            ItemScore("reports", None, "+¥10 per accepted report", Evidence(event_ids=reports[sid].event_ids),
+                      money=Decimal(10) * reports[sid].count),
+            ItemScore("missed_patrol", None, "−¥50 per missed working day",
+                      Evidence(note=", ".join(d.isoformat() for d in missed)), money=Decimal(-50) * len(missed)),
+            ItemScore("cases", Decimal(10) - len(cases), "−1 per case not disposed in time", Evidence(case_ids=cases)),
+        ])
+    return out
+
+
+PERSON_MONTH = Sheet(
+    "person_month", "网格长月度奖惩", "Grid leader monthly ledger", "person", "half_month",
+    items=(SheetItem("reports", "信息上报", "Reports"), SheetItem("missed_patrol", "漏巡", "Missed patrols"),
+           SheetItem("cases", "案件处置", "Cases", Decimal(10))),
+    score=score_person_month, roles=("core.grid_leader",))
+
+
 class AssessPlugin:
     @hookimpl
     def gridgov_plugin_info(self):
@@ -96,11 +127,12 @@ class AssessPlugin:
     @hookimpl
     def gridgov_event_types(self):
         return [EventType("patrol", "巡查", "Patrol", PatrolPayload), EventType("honour", "荣誉", "Honour", Empty),
-                EventType("complaint", "投诉", "Complaint", Empty), EventType("veto", "否决", "Veto", Empty)]
+                EventType("complaint", "投诉", "Complaint", Empty), EventType("veto", "否决", "Veto", Empty),
+                EventType("report", "信息上报", "Report", ReportPayload)]
 
     @hookimpl
     def gridgov_assessment_sheets(self):
-        return [GRID_MONTH]
+        return [GRID_MONTH, PERSON_MONTH]
 
 
 def at(day: dt.date, hour: int = 9) -> str:
@@ -117,7 +149,7 @@ class World:
     def __init__(self, app, factory):
         self.app = app
         self.tenant = factory.tenant("assess", plugins=["assesstest"])
-        self.users = {}
+        self.users, self.people = {}, {}
         for name, role in [("admin", "tenant_admin"), ("judge", "assessor"), ("near", "assessor"),
                            ("below", "assessor"), ("dirA", "viewer"), ("outsider", "viewer")]:
             self.users[name], _ = factory.user(f"u-{name}", self.tenant, role)
@@ -132,12 +164,13 @@ class World:
             self._staff("below", "A1")  # assessor responsible for a grid below community A
             self._staff("dirA", "A")    # the director of community A
 
-    def _staff(self, user: str, grid: str) -> None:
-        person = Person(code=f"p-{user}", name=f"人员{user}", user_id=self.users[user])
+    def _staff(self, user: str, grid: str, role: str = "core.grid_leader", **assignment) -> None:
+        person = Person(code=f"p-{user}", name=f"人员{user}", user_id=self.users.get(user))
         db.session.add(person)
         db.session.flush()
-        db.session.add(Assignment(person_id=person.id, role="core.grid_leader", grid_id=self.grids[grid],
-                                  starts_on=dt.date(2026, 1, 1)))
+        self.people[user] = person.id
+        db.session.add(Assignment(person_id=person.id, role=role, grid_id=self.grids[grid],
+                                  starts_on=assignment.pop("starts_on", dt.date(2026, 1, 1)), **assignment))
 
     def scope(self):
         from conftest import in_tenant

@@ -33,7 +33,7 @@ from sqlalchemy.orm import aliased
 
 from .. import metrics, workdays
 from ..extensions import db
-from ..models import Assignment, Event, Grid, Unit
+from ..models import Assignment, Case, Event, Grid, Unit
 from ..models.assessment import Judgement
 from ..models.base import to_json_safe as _plain
 from ..models.grids import PATH_END
@@ -182,6 +182,22 @@ class Facts:
         result = metrics.case_metrics(start=self.period_start, end=self.period_end, grid=grid, unit=unit)
         self.log.append(["case_metrics", grid, unit, _plain(dataclasses.asdict(result))])
         return result
+
+    def undisposed_case_ids(self, *, grid: int | None = None, unit: int | None = None) -> list[int]:
+        """The cases behind a lost disposal rate: due for disposal in the period (resolve
+        deadline inside it) and not resolved before its end — the complement of
+        ``CaseMetrics.disposed`` for the same grid subtree and/or unit, as evidence."""
+        query = select(Case.id).where(Case.resolve_due_at >= self.start, Case.resolve_due_at < self.end,
+                                      or_(Case.resolved_at.is_(None), Case.resolved_at >= self.end))
+        if grid is not None:
+            root = aliased(Grid)
+            query = query.join(Grid, Grid.id == Case.grid_id).join(
+                root, and_(root.id == grid, Grid.path >= root.path, Grid.path < root.path + PATH_END))
+        if unit is not None:
+            query = query.where(Case.unit_id == unit)
+        ids = list(db.session.scalars(query.order_by(Case.id)))
+        self.log.append(["undisposed_case_ids", grid, unit, ids])
+        return ids
 
     def subject_grids(self, subject_id: int) -> list[int]:
         """The grids a subject answers for: the grid itself, a unit's attached grid, or the

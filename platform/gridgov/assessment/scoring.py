@@ -25,7 +25,8 @@ def round_points(value: Decimal) -> Decimal:
 
 
 def round_money(value: Decimal) -> Decimal:
-    return Decimal(value).quantize(CENTS, rounding=ROUND_HALF_UP)
+    """CNY to the fen, half up (a −0 fine reads as 0)."""
+    return Decimal(value).quantize(CENTS, rounding=ROUND_HALF_UP) + ZERO
 
 
 def shortfall_steps(rate: Decimal, threshold: Decimal, step: Decimal = Decimal("0.05")) -> int:
@@ -135,7 +136,7 @@ def _item_json(sheet: Sheet, score: ItemScore) -> dict:
         judged["points"] = str(judged["points"])
     return {
         "key": score.key, "title_zh": decl.title_zh, "title_en": decl.title_en, "role": decl.role,
-        "points": None if score.points is None else str(score.points),
+        "points": None if score.points is None else str(Decimal(score.points) + ZERO),  # no "-0"
         "max_points": None if decl.max_points is None else str(decl.max_points),
         "rule": score.rule, "money": str(round_money(score.money)), "nothing_due": score.nothing_due,
         "evidence": {"event_ids": sorted(set(ev.event_ids)), "case_ids": sorted(set(ev.case_ids)),
