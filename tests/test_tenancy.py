@@ -100,3 +100,14 @@ def test_audit_log_is_append_only_and_scoped(app, two):
         with pytest.raises(RuntimeError, match="append-only"):
             db.session.flush()
         db.session.rollback()
+
+
+def test_core_table_queries_are_refused_inside_a_tenant_scope(app, two):
+    """with_loader_criteria filters ORM entities only; a Table-based query would be unscoped."""
+    with app.app_context(), tenant_scope(two["a"]):
+        with pytest.raises(TenantScopeError, match="ORM entities"):
+            db.session.execute(select(func.count()).select_from(Grid.__table__))
+        with pytest.raises(TenantScopeError, match="ORM entities"):
+            db.session.execute(update(Grid.__table__).values(name="x"))
+        # column and aggregate queries through the entity are filtered
+        assert db.session.scalar(select(func.count(Grid.id))) == 1

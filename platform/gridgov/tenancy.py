@@ -132,6 +132,10 @@ def _add_tenant_criteria(state) -> None:
             # lazy loads of a row already loaded under a scope that has since ended
             raise TenantScopeError("relationship load outside a tenant scope")
         raise TenantScopeError("query on a tenant-owned table outside a tenant scope")
+    if not state.is_orm_statement and _touches_tenant_owned(state.statement):
+        # with_loader_criteria filters ORM entities only: a statement built on Table objects
+        # would read every tenant's rows, so it is refused rather than silently unscoped.
+        raise TenantScopeError("query tenant-owned tables through their ORM entities, not Table objects")
     tenant_id = value
     state.statement = state.statement.options(
         with_loader_criteria(
