@@ -11,7 +11,10 @@ import pytest
 from assessment_support import NOVEMBER, AssessPlugin, World, at, weekdays
 from sqlalchemy import select
 
+from zoneinfo import ZoneInfo
+
 from gridgov import create_app
+from gridgov.assessment import Facts
 from gridgov.assessment import judging
 from gridgov.assessment import operations as runs
 from gridgov.assessment.access import can_read_run, ranking, readable_results
@@ -60,7 +63,8 @@ def judge(world, user, grid, points, reason="综合表现"):
 
 def new_run(world, **kw) -> int:
     with world.scope():
-        return runs.create_run(sheet="assesstest.grid_month", period_start=NOVEMBER, user=world.user("judge"), **kw).id
+        return runs.create_run(**{"sheet": "assesstest.grid_month", "period_start": NOVEMBER, "user": world.user("judge"),
+                                  **kw}).id
 
 
 def compute(world, run_id) -> int:
@@ -436,3 +440,31 @@ def test_bad_sheets_are_refused_at_start_up(app_config, sheets, message):
     config = {**app_config, "GRIDGOV_EXTRA_PLUGINS": [("bad", _Declares(*sheets))]}
     with pytest.raises(PluginError, match=message):
         create_app(config)
+
+
+def test_one_current_published_run_per_period_and_the_year_reads_the_current_ones(scored):
+    first = new_run(scored)
+    compute(scored, first)
+    publish(scored, first)
+    second = new_run(scored)
+    compute(scored, second)
+    with scored.scope(), pytest.raises(Conflict, match=f"run {first} of this sheet and period is published"):
+        runs.publish(runs.get_run(second), scored.user("judge"))
+    october = new_run(scored, period_start="2026-10-01")
+    compute(scored, october)
+    publish(scored, october)
+    judge(scored, "judge", "B", "60")
+    with scored.scope():
+        fix = runs.correct(runs.get_run(first), scored.user("judge")).id
+    compute(scored, fix)
+    publish(scored, fix)
+    year = Sheet("y", "年度", "Year", "grid", "year", items=(SheetItem("a", "甲", "A"),), score=lambda f: {})
+    with scored.scope():
+        facts = Facts(year, dt.date(2026, 1, 1), dt.date(2027, 1, 1), {scored.grids[g]: g for g in "ABC"}, {},
+                      ZoneInfo("Asia/Shanghai"))
+        found = facts.published_results("assesstest.grid_month")
+    b = found[scored.grids["B"]]
+    assert [(r.run_id, r.period_start, r.total) for r in b] == [(october, dt.date(2026, 10, 1), Decimal(0)),
+                                                               (fix, NOVEMBER, Decimal(60))]
+    assert found[scored.grids["C"]][1].vetoes == ("veto recorded",)
+    assert facts.log[-1][0] == "published_results"

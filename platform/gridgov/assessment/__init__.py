@@ -22,11 +22,12 @@ from decimal import Decimal
 from marshmallow import fields
 
 from ..plugins import DEFAULT_GRADE_BANDS
-from .facts import Facts, Tally
+from .facts import Facts, PublishedResult, Tally
 from .scoring import (Award, Evidence, ItemScore, JudgedEntry, Standing, SubjectScore, round_money, round_points,
                       shortfall_steps)
 
-__all__ = ["Award", "Evidence", "Facts", "ItemScore", "JudgedEntry", "Standing", "SubjectScore", "Tally",
+__all__ = ["Award", "Evidence", "Facts", "ItemScore", "JudgedEntry", "PublishedResult", "Standing", "SubjectScore",
+           "Tally",
            "grade_bands_field", "round_money", "round_points", "shortfall_steps"]
 
 

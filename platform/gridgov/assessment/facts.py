@@ -34,7 +34,7 @@ from sqlalchemy.orm import aliased
 from .. import metrics, workdays
 from ..extensions import db
 from ..models import Assignment, Case, Event, Grid, Unit
-from ..models.assessment import Judgement
+from ..models.assessment import AssessmentResult, Judgement
 from ..models.base import to_json_safe as _plain
 from ..models.grids import PATH_END
 from ..operations.events import superseded_condition
@@ -52,6 +52,18 @@ class Tally:
     count: int = 0
     event_ids: tuple[int, ...] = ()
     by_day: Mapping[dt.date, int] = dataclasses.field(default_factory=dict)
+
+
+@dataclasses.dataclass(frozen=True)
+class PublishedResult:
+    """A subject's published result in a run of another sheet (see :meth:`Facts.published_results`)."""
+
+    run_id: int
+    period_start: dt.date
+    total: Decimal
+    grade: str
+    rank: int
+    vetoes: tuple[str, ...]
 
 
 class Facts:
@@ -198,6 +210,26 @@ class Facts:
         ids = list(db.session.scalars(query.order_by(Case.id)))
         self.log.append(["undisposed_case_ids", grid, unit, ids])
         return ids
+
+    def published_results(self, sheet: str) -> dict[int, list[PublishedResult]]:
+        """The published results of another sheet for the periods inside this one, per subject
+        (an annual ranking from the quarterly sheets): of each period, the published run no
+        published correction replaces. Subjects without any are absent."""
+        from .operations import current_published_runs
+
+        runs = {r.id: r for r in current_published_runs(sheet, self.period_start, self.period_end)}
+        rows = db.session.execute(select(AssessmentResult.run_id, AssessmentResult.subject_id, AssessmentResult.total,
+                                         AssessmentResult.grade, AssessmentResult.rank, AssessmentResult.vetoes)
+                                  .where(AssessmentResult.run_id.in_(list(runs)),
+                                         AssessmentResult.subject_id.in_(list(self.subjects)))) if runs else []
+        found: dict[int, list[PublishedResult]] = {}
+        for run_id, subject_id, total, grade, rank, vetoes in rows:
+            found.setdefault(subject_id, []).append(PublishedResult(
+                run_id, runs[run_id].period_start, Decimal(total), grade, rank, tuple(vetoes or ())))
+        result = {sid: sorted(found[sid], key=lambda r: r.period_start) for sid in sorted(found)}
+        self.log.append(["published_results", sheet, {str(k): _plain([dataclasses.asdict(r) for r in v])
+                                                      for k, v in result.items()}])
+        return result
 
     def subject_grids(self, subject_id: int) -> list[int]:
         """The grids a subject answers for: the grid itself, a unit's attached grid, or the

@@ -11,7 +11,8 @@ import hashlib
 import json
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import delete, or_, select, update
+from sqlalchemy import delete, exists, or_, select, update
+from sqlalchemy.orm import aliased
 
 from ..extensions import db
 from ..jobs import enqueue
@@ -120,6 +121,16 @@ def list_runs(*, sheet: str | None = None, period_start=None) -> list[Assessment
     return list(db.session.scalars(query.order_by(AssessmentRun.period_start.desc(), AssessmentRun.id.desc())))
 
 
+def current_published_runs(sheet: str, start, end) -> list[AssessmentRun]:
+    """The published runs of ``sheet`` for periods beginning in ``[start, end)`` that no
+    published correction replaces — one per period — oldest period first."""
+    later = aliased(AssessmentRun)
+    replaced = exists().where(later.supersedes_id == AssessmentRun.id, later.state == PUBLISHED)
+    return list(db.session.scalars(select(AssessmentRun).where(
+        AssessmentRun.sheet == sheet, AssessmentRun.state == PUBLISHED, AssessmentRun.period_start >= start,
+        AssessmentRun.period_start < end, ~replaced).order_by(AssessmentRun.period_start, AssessmentRun.id)))
+
+
 def superseded_by(run: AssessmentRun) -> AssessmentRun | None:
     """The correction that replaces this run, if one was made."""
     return db.session.scalar(select(AssessmentRun).where(AssessmentRun.supersedes_id == run.id))
@@ -204,6 +215,11 @@ def publish(run: AssessmentRun, user) -> AssessmentRun:
     _refuse_if_published(run, "be published again")
     if run.state != COMPUTED:
         raise Conflict({"state": [f"run {run.id} is {run.state}: compute it before publishing"]})
+    standing = [r for r in current_published_runs(run.sheet, run.period_start, run.period_end)
+                if r.period_start == run.period_start and r.id != run.supersedes_id]
+    if standing:
+        raise Conflict({"state": [f"run {standing[0].id} of this sheet and period is published: "
+                                  "publish a correction of it instead"]})
     run.state, run.published_at, run.published_by_id = PUBLISHED, utcnow(), user.id
     run.progress_note = "published"
     audit.record("publish", run, changes={"fingerprint": run.fingerprint, "supersedes_id": run.supersedes_id})
