@@ -131,3 +131,42 @@ def test_daily_counts_follow_local_midnight_and_string_payload_conditions(world)
         assert dict(only_x.by_day) == {day: 2, day + dt.timedelta(days=1): 1}
         not_x = facts.count("assesstest.honour", payload={"note": ("!=", "x")})[world.grids["A"]]
         assert not_x.count == 1
+
+
+def grid_facts(world, start: dt.date, end: dt.date) -> Facts:
+    sheet = registry().sheets["assesstest.grid_month"]
+    return Facts(sheet, start, end, {world.grids[g]: g for g in "ABC"}, {}, ZoneInfo("Asia/Shanghai"))
+
+
+def test_weeks_belong_to_the_period_holding_their_thursday(world):
+    with world.scope():
+        november = grid_facts(world, NOVEMBER, dt.date(2026, 12, 1)).weeks()
+        october = grid_facts(world, dt.date(2026, 10, 1), NOVEMBER).weeks()
+    assert november == [(dt.date(2026, 11, d), dt.date(2026, 11, d + 6)) for d in (2, 9, 16, 23)]
+    assert october[0] == (dt.date(2026, 9, 28), dt.date(2026, 10, 4)) and october[-1] == (dt.date(2026, 10, 26), NOVEMBER)
+    assert len(october) == 5
+
+
+def test_weekly_counts_span_the_whole_weeks_and_members_are_counted_as_people(world):
+    world.events([{"type": "assesstest.honour", "grid_id": world.grids["A"], "occurred_at": at(d)}
+                  for d in (dt.date(2026, 9, 28), dt.date(2026, 10, 15), NOVEMBER, dt.date(2026, 11, 2))])
+    dir_a = world.people["dirA"]
+    world.events([{"type": "assesstest.report", "grid_id": world.grids["B"], "actor_person_id": dir_a,
+                   "occurred_at": at(dt.date(2026, 10, 20)), "payload": {"accepted": True}}])
+    with world.scope():
+        facts = grid_facts(world, dt.date(2026, 10, 1), NOVEMBER)
+        a = world.grids["A"]
+        assert facts.count("assesstest.honour")[a].count == 1
+        weekly = facts.count("assesstest.honour", span="weeks", daily=True)[a]
+        assert (weekly.count, list(weekly.by_day)) == (3, [dt.date(2026, 9, 28), dt.date(2026, 10, 15), NOVEMBER])
+        assert facts.members(a) == [dir_a]
+        b_members = facts.members(world.grids["B"])
+        assert b_members == sorted(world.people[p] for p in ("over", "elsewhere", "gone"))  # gone left on 31 October
+        assert facts.members(world.grids["B"], roles=["core.grid_worker"]) == [world.people["over"]]
+        reports = facts.count("assesstest.report", by="actor", people=[dir_a, world.people["over"]])
+        assert (reports[dir_a].count, reports[world.people["over"]].count) == (1, 0)
+        in_grids = facts.count("assesstest.honour", by="grid", people=[dir_a])  # A's subtree, dirA's grid
+        assert in_grids[dir_a].count == 1
+    with world.scope():
+        november = grid_facts(world, NOVEMBER, dt.date(2026, 12, 1))
+        assert world.people["gone"] not in november.members(world.grids["B"])

@@ -98,9 +98,27 @@ class Facts:
 
     # -- events -----------------------------------------------------------------------------
 
+    def weeks(self) -> list[tuple[dt.date, dt.date]]:
+        """The weeks (Monday, Sunday) the period holds: a week belongs to the period that holds
+        its Thursday (the ISO rule), so its first or last days may lie outside the period."""
+        first = self.period_start + dt.timedelta(days=(3 - self.period_start.weekday()) % 7)  # first Thursday
+        thursdays = range(0, (self.period_end - first).days, 7) if first < self.period_end else ()
+        return [(first + dt.timedelta(days=n - 3), first + dt.timedelta(days=n + 3)) for n in thursdays]
+
+    def _window(self, span: str) -> tuple[dt.date, dt.date]:
+        if span == "period":
+            return self.period_start, self.period_end
+        if span == "weeks":
+            weeks = self.weeks()
+            return (weeks[0][0], weeks[-1][1] + dt.timedelta(days=1)) if weeks else (self.period_start, self.period_start)
+        raise ValueError("span must be 'period' or 'weeks'")
+
+    def _utc(self, day: dt.date) -> dt.datetime:
+        return dt.datetime.combine(day, dt.time(0), tzinfo=self.tz).astimezone(dt.timezone.utc)
+
     def count(self, types: str | Iterable[str], *, by: str = "subject", payload: Mapping | None = None,
-              daily: bool = False) -> dict[int, Tally]:
-        """Count the period's events of ``types`` per subject (every subject gets a Tally).
+              daily: bool = False, span: str = "period", people: Iterable[int] | None = None) -> dict[int, Tally]:
+        """Count events of ``types`` per subject (every subject gets a Tally), in one query.
 
         :param types: namespaced event type keys (``"chashan.patrol"``).
         :param by: how an event belongs to a subject — ``"subject"``, ``"actor"``, ``"grid"``
@@ -109,19 +127,24 @@ class Facts:
             ``{"minutes": (">=", 60)}`` (operators ``== != >= > <= <``; numbers compared as
             numbers, booleans and strings as such).
         :param daily: also count per local day (``Tally.by_day``).
+        :param span: ``"period"``, or ``"weeks"`` — from the Monday of the first to the Sunday
+            of the last of :meth:`weeks`, for weekly obligations.
+        :param people: count for these people instead of the run's subjects (the members of a
+            unit or grid, see :meth:`members`), attributed as person subjects would be.
         """
         types = sorted([types] if isinstance(types, str) else set(types))
-        if by not in BY or (by == "actor" and self.sheet.subject_kind != "person"):
-            raise ValueError(f"by must be one of {BY} ('actor' only for person subjects)")
-        key, joins, scope = self._attribution(by)
-        day = self._local_day() if daily else None
-        columns = [key] + ([day] if daily else [])
+        kind, keys = ("person", sorted(set(people))) if people is not None else (self.sheet.subject_kind, sorted(self.subjects))
+        if by not in BY or (by == "actor" and kind != "person"):
+            raise ValueError(f"by must be one of {BY} ('actor' only for people)")
+        first, end = self._window(span)
+        key, joins, scope = self._attribution(by, kind, keys)
+        columns = [key] + ([self._local_day(first, end)] if daily else [])
         query = select(*columns, func.count(distinct(Event.id)), _id_list(Event.id)).select_from(Event)
         for target, onclause in joins:
             query = query.join(target, onclause)
-        conditions = [Event.type.in_(types), Event.occurred_at >= self.start, Event.occurred_at < self.end,
+        conditions = [Event.type.in_(types), Event.occurred_at >= self._utc(first), Event.occurred_at < self._utc(end),
                       ~superseded_condition(), scope, *self._payload_conditions(payload or {})]
-        rows = db.session.execute(query.where(*conditions).group_by(*columns)).all()
+        rows = db.session.execute(query.where(*conditions).group_by(*columns)).all() if keys else []
         counts: dict[int, int] = {}
         ids: dict[int, set] = {}
         per_day: dict[int, dict] = {}
@@ -133,15 +156,21 @@ class Facts:
                 local = dt.date.fromisoformat(str(row[1])[:10])
                 per_day.setdefault(sid, {})[local] = per_day.get(sid, {}).get(local, 0) + n
         result = {sid: Tally(counts.get(sid, 0), tuple(sorted(ids.get(sid, ()))), dict(sorted(per_day.get(sid, {}).items())))
-                  for sid in sorted(self.subjects)}
-        self.log.append(["count", types, by, _plain(payload or {}), daily,
+                  for sid in keys}
+        self.log.append(["count", types, by, _plain(payload or {}), daily, span, people is not None,
                          {str(s): [t.count, list(t.event_ids), {d.isoformat(): n for d, n in t.by_day.items()}]
                           for s, t in result.items()}])
         return result
 
-    def _attribution(self, by: str):
+    def _held(self, person_ids=None):
+        """SQL: an assignment overlapping the period (of one of ``person_ids``, if given)."""
+        last_day = self.period_end - dt.timedelta(days=1)
+        span = and_(Assignment.starts_on <= last_day,
+                    or_(Assignment.ends_on.is_(None), Assignment.ends_on >= self.period_start))
+        return span if person_ids is None else and_(Assignment.person_id.in_(person_ids), span)
+
+    def _attribution(self, by: str, kind: str, ids: list[int]):
         """(subject key column, joins, condition) for the subject kind and ``by``."""
-        kind, ids = self.sheet.subject_kind, list(self.subjects)
         if by == "actor":
             return Event.actor_person_id, [], Event.actor_person_id.in_(ids)
         if by == "subject":
@@ -154,21 +183,32 @@ class Facts:
             return root.id, joins + [(root, in_subtree)], root.id.in_(ids)
         if kind == "unit":
             return Unit.id, joins + [(root, in_subtree), (Unit, Unit.grid_id == root.id)], Unit.id.in_(ids)
-        last_day = self.period_end - dt.timedelta(days=1)
-        held = and_(Assignment.grid_id == root.id, Assignment.person_id.in_(ids), Assignment.starts_on <= last_day,
-                    or_(Assignment.ends_on.is_(None), Assignment.ends_on >= self.period_start))
+        held = and_(Assignment.grid_id == root.id, self._held(ids))
         return Assignment.person_id, joins + [(root, in_subtree), (Assignment, held)], Assignment.person_id.in_(ids)
 
-    def _local_day(self):
+    def _local_day(self, first: dt.date, end: dt.date):
         """The event's local date as SQL: PostgreSQL converts time zones itself; elsewhere a
-        CASE over the period's local midnights (correct across daylight-saving changes)."""
+        CASE over the window's local midnights (correct across daylight-saving changes)."""
         if db.session.get_bind().dialect.name == "postgresql":
             return cast(func.timezone(str(self.tz.key), Event.occurred_at), Date)
-        whens = []
-        for day in self.days():
-            midnight = dt.datetime.combine(day + dt.timedelta(days=1), dt.time(0), tzinfo=self.tz)
-            whens.append((Event.occurred_at < midnight.astimezone(dt.timezone.utc), day.isoformat()))
-        return case(*whens, else_=self.period_end.isoformat())
+        days = [first + dt.timedelta(days=n) for n in range((end - first).days)]
+        whens = [(Event.occurred_at < self._utc(day + dt.timedelta(days=1)), day.isoformat()) for day in days]
+        return case(*whens, else_=end.isoformat())
+
+    def members(self, subject_id: int, roles: Iterable[str] | None = None) -> list[int]:
+        """The people assigned to a grid or unit subject during the period (optionally only
+        those holding one of ``roles``); for a person subject, the person."""
+        kind = self.sheet.subject_kind
+        if kind == "person":
+            ids = [subject_id]
+        else:
+            column = Assignment.grid_id if kind == "grid" else Assignment.unit_id
+            query = select(Assignment.person_id).where(column == subject_id, self._held())
+            if roles is not None:
+                query = query.where(Assignment.role.in_(list(roles)))
+            ids = sorted(set(db.session.scalars(query)))
+        self.log.append(["members", subject_id, sorted(roles) if roles is not None else None, ids])
+        return ids
 
     @staticmethod
     def _payload_conditions(payload: Mapping) -> list:
@@ -240,10 +280,8 @@ class Facts:
         elif kind == "unit":
             ids = [g for g in [db.session.scalar(select(Unit.grid_id).where(Unit.id == subject_id))] if g is not None]
         else:
-            last_day = self.period_end - dt.timedelta(days=1)
             ids = sorted(set(db.session.scalars(select(Assignment.grid_id).where(
-                Assignment.person_id == subject_id, Assignment.grid_id.is_not(None), Assignment.starts_on <= last_day,
-                or_(Assignment.ends_on.is_(None), Assignment.ends_on >= self.period_start)))))
+                Assignment.grid_id.is_not(None), self._held([subject_id])))))
         self.log.append(["subject_grids", subject_id, ids])
         return ids
 
