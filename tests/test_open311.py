@@ -360,3 +360,17 @@ def test_tenants_are_isolated(app, client, world):
     # alpha's key does not report into beta
     response = post(client, jurisdiction_id="beta", api_key=world["alpha"]["key"], service_code="core.general", address_string="x")
     assert response.status_code == 403
+
+
+def test_texts_follow_the_tenants_language(app, client, factory):
+    tenant = factory.tenant("berlin", name="Berlin", locale="en", timezone="Europe/Berlin")
+    with in_tenant(app, tenant):
+        root = grids.create_grid(code="B", name="Mitte")
+        _, plain = keys.issue_key(name="app", grid_id=root.id)
+    general = next(s for s in parse(get(client, "services", jurisdiction="berlin")) if s["service_code"] == "core.general")
+    assert (general["service_name"], general["group"]) == ("General problem", "Grid management core")
+    response = post(client, jurisdiction_id="berlin", api_key=plain, service_code="core.general", address_string="Unter den Linden 1")
+    (created,) = parse(response)
+    assert created["service_notice"].startswith(f"Your report is case {created['service_request_id']}")
+    (item,) = parse(get(client, f"requests/{created['service_request_id']}", jurisdiction="berlin"))
+    assert item["status_notes"] == "Reported" and item["requested_datetime"][-6:] in ("+01:00", "+02:00")

@@ -355,3 +355,26 @@ def test_the_console_issues_and_revokes_open311_keys(app, client, city):
         key_id = key.id
     console.post("/admin/open311-keys/action/", data={"action": "revoke", "rowid": [str(key_id)]})
     assert client.post("/open311/v2/requests.json", data=report).status_code == 403
+
+
+def test_a_survey_is_edited_but_keeps_its_grid_and_tokens(app, client, city):
+    survey_id, tokens = make_survey(app, city, grid="G3")
+    console = Console(client)
+    console.login("admin")
+    form = console.get("/admin/surveys/edit/", query_string={"id": survey_id}).get_data(as_text=True)
+    assert 'name="grid_id"' not in form and 'name="title"' in form
+    later = (OPEN["ends_on"] + dt.timedelta(days=30)).isoformat()
+    response = console.post("/admin/surveys/edit/", query_string={"id": survey_id}, data={
+        "title": "延期的测评", "starts_on": OPEN["starts_on"].isoformat(), "ends_on": later, "question": "满意吗？",
+        "grid_id": city["S"]})
+    assert response.status_code == 302
+    response = console.post("/admin/surveys/edit/", query_string={"id": survey_id}, data={
+        "title": "倒置", "starts_on": later, "ends_on": OPEN["starts_on"].isoformat()})
+    assert "must not be before starts_on" in response.get_data(as_text=True)
+    with in_tenant(app, city["tenant"]):
+        survey = surveys.get_survey(survey_id)
+        assert (survey.title, survey.question, survey.ends_on.isoformat(), survey.grid_id) == ("延期的测评", "满意吗？", later, city["G3"])
+        with pytest.raises(surveys.OperationError) as refused:
+            surveys.update_survey(survey, grid_id=city["S"])
+        assert refused.value.errors == {"grid_id": ["cannot be changed"]}
+    assert "满意吗？" in client.get(f"/s/{tokens[0]}").get_data(as_text=True)
