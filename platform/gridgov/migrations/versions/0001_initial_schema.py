@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-27 23:36:01.370846
+Create Date: 2026-11-28 00:38:29.023947
 
 """
 from alembic import op
@@ -67,6 +67,26 @@ def upgrade():
     )
     with op.batch_alter_table('api_tokens', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_api_tokens_user_id'), ['user_id'], unique=False)
+
+    op.create_table('assessment_judgements',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('sheet', sa.String(length=96), nullable=False),
+    sa.Column('period_start', sa.Date(), nullable=False),
+    sa.Column('item', sa.String(length=64), nullable=False),
+    sa.Column('subject_id', sa.Integer(), nullable=False),
+    sa.Column('points', sa.Numeric(precision=12, scale=2), nullable=False),
+    sa.Column('reason', sa.Text(), nullable=False),
+    sa.Column('entered_by_id', sa.Integer(), nullable=True),
+    sa.Column('entered_by_name', sa.String(length=200), nullable=False),
+    sa.Column('entered_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('tenant_id', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['entered_by_id'], ['users.id'], name=op.f('fk_assessment_judgements_entered_by_id_users'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['tenant_id'], ['tenants.id'], name=op.f('fk_assessment_judgements_tenant_id_tenants'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_assessment_judgements'))
+    )
+    with op.batch_alter_table('assessment_judgements', schema=None) as batch_op:
+        batch_op.create_index('ix_assessment_judgements_lookup', ['tenant_id', 'sheet', 'period_start', 'item'], unique=False)
+        batch_op.create_index(batch_op.f('ix_assessment_judgements_tenant_id'), ['tenant_id'], unique=False)
 
     op.create_table('attachments',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -205,6 +225,39 @@ def upgrade():
     with op.batch_alter_table('people', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_people_tenant_id'), ['tenant_id'], unique=False)
 
+    op.create_table('assessment_runs',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('sheet', sa.String(length=96), nullable=False),
+    sa.Column('period_start', sa.Date(), nullable=False),
+    sa.Column('period_end', sa.Date(), nullable=False),
+    sa.Column('state', sa.String(length=16), nullable=False),
+    sa.Column('subject_ids', sa.JSON().with_variant(postgresql.JSONB(), 'postgresql'), nullable=True),
+    sa.Column('scheme_version', sa.String(length=32), nullable=False),
+    sa.Column('fingerprint', sa.String(length=64), nullable=True),
+    sa.Column('progress', sa.Integer(), nullable=False),
+    sa.Column('progress_note', sa.String(length=200), nullable=False),
+    sa.Column('computations', sa.Integer(), nullable=False),
+    sa.Column('job_id', sa.Integer(), nullable=True),
+    sa.Column('supersedes_id', sa.Integer(), nullable=True),
+    sa.Column('note', sa.Text(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('created_by_id', sa.Integer(), nullable=True),
+    sa.Column('computed_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('published_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('published_by_id', sa.Integer(), nullable=True),
+    sa.Column('tenant_id', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['created_by_id'], ['users.id'], name=op.f('fk_assessment_runs_created_by_id_users'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['job_id'], ['job_records.id'], name=op.f('fk_assessment_runs_job_id_job_records'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['published_by_id'], ['users.id'], name=op.f('fk_assessment_runs_published_by_id_users'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['supersedes_id'], ['assessment_runs.id'], name=op.f('fk_assessment_runs_supersedes_id_assessment_runs'), ondelete='RESTRICT'),
+    sa.ForeignKeyConstraint(['tenant_id'], ['tenants.id'], name=op.f('fk_assessment_runs_tenant_id_tenants'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_assessment_runs')),
+    sa.UniqueConstraint('tenant_id', 'supersedes_id', name=op.f('uq_assessment_runs_tenant_id_supersedes_id'))
+    )
+    with op.batch_alter_table('assessment_runs', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_assessment_runs_tenant_id'), ['tenant_id'], unique=False)
+        batch_op.create_index('ix_assessment_runs_tenant_sheet_period', ['tenant_id', 'sheet', 'period_start'], unique=False)
+
     op.create_table('calendar_days',
     sa.Column('day', sa.Date(), nullable=False),
     sa.Column('year', sa.Integer(), nullable=False),
@@ -215,6 +268,27 @@ def upgrade():
     )
     with op.batch_alter_table('calendar_days', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_calendar_days_year'), ['year'], unique=False)
+
+    op.create_table('open311_keys',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('name', sa.String(length=100), nullable=False),
+    sa.Column('prefix', sa.String(length=16), nullable=False),
+    sa.Column('key_hash', sa.String(length=64), nullable=False),
+    sa.Column('grid_id', sa.Integer(), nullable=False),
+    sa.Column('created_by_id', sa.Integer(), nullable=True),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('last_used_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('revoked_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('tenant_id', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['created_by_id'], ['users.id'], name=op.f('fk_open311_keys_created_by_id_users'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['grid_id'], ['grids.id'], name=op.f('fk_open311_keys_grid_id_grids'), ondelete='RESTRICT'),
+    sa.ForeignKeyConstraint(['tenant_id'], ['tenants.id'], name=op.f('fk_open311_keys_tenant_id_tenants'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_open311_keys')),
+    sa.UniqueConstraint('tenant_id', 'key_hash', name=op.f('uq_open311_keys_tenant_id_key_hash'))
+    )
+    with op.batch_alter_table('open311_keys', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_open311_keys_grid_id'), ['grid_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_open311_keys_tenant_id'), ['tenant_id'], unique=False)
 
     op.create_table('places',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -235,6 +309,31 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_places_grid_id'), ['grid_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_places_tenant_id'), ['tenant_id'], unique=False)
 
+    op.create_table('surveys',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('title', sa.String(length=200), nullable=False),
+    sa.Column('grid_id', sa.Integer(), nullable=False),
+    sa.Column('starts_on', sa.Date(), nullable=False),
+    sa.Column('ends_on', sa.Date(), nullable=False),
+    sa.Column('question', sa.Text(), nullable=False),
+    sa.Column('status', sa.String(length=16), nullable=False),
+    sa.Column('place_kind', sa.String(length=96), nullable=True),
+    sa.Column('per_grid', sa.Integer(), nullable=True),
+    sa.Column('created_by_id', sa.Integer(), nullable=True),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('closed_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('tenant_id', sa.Integer(), nullable=False),
+    sa.CheckConstraint('ends_on >= starts_on', name=op.f('ck_surveys_period_ordered')),
+    sa.ForeignKeyConstraint(['created_by_id'], ['users.id'], name=op.f('fk_surveys_created_by_id_users'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['grid_id'], ['grids.id'], name=op.f('fk_surveys_grid_id_grids'), ondelete='RESTRICT'),
+    sa.ForeignKeyConstraint(['tenant_id'], ['tenants.id'], name=op.f('fk_surveys_tenant_id_tenants'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_surveys'))
+    )
+    with op.batch_alter_table('surveys', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_surveys_grid_id'), ['grid_id'], unique=False)
+        batch_op.create_index('ix_surveys_tenant_ends', ['tenant_id', 'ends_on'], unique=False)
+        batch_op.create_index(batch_op.f('ix_surveys_tenant_id'), ['tenant_id'], unique=False)
+
     op.create_table('units',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('code', sa.String(length=64), nullable=False),
@@ -253,6 +352,33 @@ def upgrade():
     with op.batch_alter_table('units', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_units_grid_id'), ['grid_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_units_tenant_id'), ['tenant_id'], unique=False)
+
+    op.create_table('assessment_results',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('run_id', sa.Integer(), nullable=False),
+    sa.Column('subject_id', sa.Integer(), nullable=False),
+    sa.Column('subject_name', sa.String(length=200), nullable=False),
+    sa.Column('items', sa.JSON().with_variant(postgresql.JSONB(), 'postgresql'), nullable=False),
+    sa.Column('base', sa.Numeric(precision=12, scale=2), nullable=False),
+    sa.Column('bonus', sa.Numeric(precision=12, scale=2), nullable=False),
+    sa.Column('penalty', sa.Numeric(precision=12, scale=2), nullable=False),
+    sa.Column('total', sa.Numeric(precision=12, scale=2), nullable=False),
+    sa.Column('grade', sa.String(length=32), nullable=False),
+    sa.Column('rank', sa.Integer(), nullable=False),
+    sa.Column('eligible_rank', sa.Integer(), nullable=True),
+    sa.Column('money', sa.Numeric(precision=14, scale=2), nullable=False),
+    sa.Column('awards', sa.JSON().with_variant(postgresql.JSONB(), 'postgresql'), nullable=False),
+    sa.Column('vetoes', sa.JSON().with_variant(postgresql.JSONB(), 'postgresql'), nullable=False),
+    sa.Column('flags', sa.JSON().with_variant(postgresql.JSONB(), 'postgresql'), nullable=False),
+    sa.Column('tenant_id', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['run_id'], ['assessment_runs.id'], name=op.f('fk_assessment_results_run_id_assessment_runs'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['tenant_id'], ['tenants.id'], name=op.f('fk_assessment_results_tenant_id_tenants'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_assessment_results')),
+    sa.UniqueConstraint('tenant_id', 'run_id', 'subject_id', name=op.f('uq_assessment_results_tenant_id_run_id_subject_id'))
+    )
+    with op.batch_alter_table('assessment_results', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_assessment_results_run_id'), ['run_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_assessment_results_tenant_id'), ['tenant_id'], unique=False)
 
     op.create_table('assignments',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -433,6 +559,53 @@ def upgrade():
         batch_op.create_index('ix_case_transitions_tenant_case', ['tenant_id', 'case_id', 'id'], unique=False)
         batch_op.create_index(batch_op.f('ix_case_transitions_tenant_id'), ['tenant_id'], unique=False)
 
+    op.create_table('open311_requests',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('case_id', sa.Integer(), nullable=False),
+    sa.Column('key_id', sa.Integer(), nullable=True),
+    sa.Column('email', sa.String(length=254), nullable=False),
+    sa.Column('device_id', sa.String(length=128), nullable=False),
+    sa.Column('account_id', sa.String(length=128), nullable=False),
+    sa.Column('media_url', sa.String(length=1000), nullable=False),
+    sa.Column('attributes', sa.JSON().with_variant(postgresql.JSONB(), 'postgresql'), nullable=False),
+    sa.Column('tenant_id', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['case_id'], ['cases.id'], name=op.f('fk_open311_requests_case_id_cases'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['key_id'], ['open311_keys.id'], name=op.f('fk_open311_requests_key_id_open311_keys'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['tenant_id'], ['tenants.id'], name=op.f('fk_open311_requests_tenant_id_tenants'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_open311_requests')),
+    sa.UniqueConstraint('tenant_id', 'case_id', name=op.f('uq_open311_requests_tenant_id_case_id'))
+    )
+    with op.batch_alter_table('open311_requests', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_open311_requests_key_id'), ['key_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_open311_requests_tenant_id'), ['tenant_id'], unique=False)
+
+    op.create_table('survey_tokens',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('survey_id', sa.Integer(), nullable=False),
+    sa.Column('grid_id', sa.Integer(), nullable=False),
+    sa.Column('place_id', sa.Integer(), nullable=True),
+    sa.Column('salt', sa.String(length=32), nullable=False),
+    sa.Column('token_hash', sa.String(length=64), nullable=False),
+    sa.Column('issued_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('used_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('event_id', sa.Integer(), nullable=True),
+    sa.Column('tenant_id', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['event_id'], ['events.id'], name=op.f('fk_survey_tokens_event_id_events'), ondelete='RESTRICT'),
+    sa.ForeignKeyConstraint(['grid_id'], ['grids.id'], name=op.f('fk_survey_tokens_grid_id_grids'), ondelete='RESTRICT'),
+    sa.ForeignKeyConstraint(['place_id'], ['places.id'], name=op.f('fk_survey_tokens_place_id_places'), ondelete='RESTRICT'),
+    sa.ForeignKeyConstraint(['survey_id'], ['surveys.id'], name=op.f('fk_survey_tokens_survey_id_surveys'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['tenant_id'], ['tenants.id'], name=op.f('fk_survey_tokens_tenant_id_tenants'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_survey_tokens')),
+    sa.UniqueConstraint('tenant_id', 'survey_id', 'place_id', name=op.f('uq_survey_tokens_tenant_id_survey_id_place_id')),
+    sa.UniqueConstraint('tenant_id', 'token_hash', name=op.f('uq_survey_tokens_tenant_id_token_hash'))
+    )
+    with op.batch_alter_table('survey_tokens', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_survey_tokens_event_id'), ['event_id'], unique=False)
+        batch_op.create_index('ix_survey_tokens_hash', ['token_hash'], unique=False)
+        batch_op.create_index('ix_survey_tokens_tenant_grid', ['tenant_id', 'grid_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_survey_tokens_tenant_id'), ['tenant_id'], unique=False)
+        batch_op.create_index('ix_survey_tokens_tenant_survey_grid', ['tenant_id', 'survey_id', 'grid_id'], unique=False)
+
     op.create_table('case_handoffs',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('case_id', sa.Integer(), nullable=False),
@@ -470,6 +643,19 @@ def downgrade():
         batch_op.drop_index('ix_case_handoffs_tenant_case')
 
     op.drop_table('case_handoffs')
+    with op.batch_alter_table('survey_tokens', schema=None) as batch_op:
+        batch_op.drop_index('ix_survey_tokens_tenant_survey_grid')
+        batch_op.drop_index(batch_op.f('ix_survey_tokens_tenant_id'))
+        batch_op.drop_index('ix_survey_tokens_tenant_grid')
+        batch_op.drop_index('ix_survey_tokens_hash')
+        batch_op.drop_index(batch_op.f('ix_survey_tokens_event_id'))
+
+    op.drop_table('survey_tokens')
+    with op.batch_alter_table('open311_requests', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_open311_requests_tenant_id'))
+        batch_op.drop_index(batch_op.f('ix_open311_requests_key_id'))
+
+    op.drop_table('open311_requests')
     with op.batch_alter_table('case_transitions', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_case_transitions_tenant_id'))
         batch_op.drop_index('ix_case_transitions_tenant_case')
@@ -512,20 +698,41 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_assignments_grid_id'))
 
     op.drop_table('assignments')
+    with op.batch_alter_table('assessment_results', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_assessment_results_tenant_id'))
+        batch_op.drop_index(batch_op.f('ix_assessment_results_run_id'))
+
+    op.drop_table('assessment_results')
     with op.batch_alter_table('units', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_units_tenant_id'))
         batch_op.drop_index(batch_op.f('ix_units_grid_id'))
 
     op.drop_table('units')
+    with op.batch_alter_table('surveys', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_surveys_tenant_id'))
+        batch_op.drop_index('ix_surveys_tenant_ends')
+        batch_op.drop_index(batch_op.f('ix_surveys_grid_id'))
+
+    op.drop_table('surveys')
     with op.batch_alter_table('places', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_places_tenant_id'))
         batch_op.drop_index(batch_op.f('ix_places_grid_id'))
 
     op.drop_table('places')
+    with op.batch_alter_table('open311_keys', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_open311_keys_tenant_id'))
+        batch_op.drop_index(batch_op.f('ix_open311_keys_grid_id'))
+
+    op.drop_table('open311_keys')
     with op.batch_alter_table('calendar_days', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_calendar_days_year'))
 
     op.drop_table('calendar_days')
+    with op.batch_alter_table('assessment_runs', schema=None) as batch_op:
+        batch_op.drop_index('ix_assessment_runs_tenant_sheet_period')
+        batch_op.drop_index(batch_op.f('ix_assessment_runs_tenant_id'))
+
+    op.drop_table('assessment_runs')
     with op.batch_alter_table('people', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_people_tenant_id'))
 
@@ -560,6 +767,11 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_attachments_tenant_id'))
 
     op.drop_table('attachments')
+    with op.batch_alter_table('assessment_judgements', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_assessment_judgements_tenant_id'))
+        batch_op.drop_index('ix_assessment_judgements_lookup')
+
+    op.drop_table('assessment_judgements')
     with op.batch_alter_table('api_tokens', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_api_tokens_user_id'))
 
