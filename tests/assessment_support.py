@@ -149,10 +149,10 @@ class World:
     def __init__(self, app, factory):
         self.app = app
         self.tenant = factory.tenant("assess", plugins=["assesstest"])
-        self.users, self.people = {}, {}
+        self.users, self.people, self.tokens = {}, {}, {}
         for name, role in [("admin", "tenant_admin"), ("judge", "assessor"), ("near", "assessor"),
                            ("below", "assessor"), ("dirA", "viewer"), ("outsider", "viewer")]:
-            self.users[name], _ = factory.user(f"u-{name}", self.tenant, role)
+            self.users[name], self.tokens[name] = factory.user(f"u-{name}", self.tenant, role)
         with self.scope():
             street = grid_ops.create_grid(code="S", name="街道")
             self.grids = {"S": street.id}

@@ -13,20 +13,22 @@ import pytest
 from sqlalchemy import select
 
 from gridgov.extensions import db
-from gridgov.models import ApiToken, Assignment, Case, CaseReminder, Event, Grid, Person, Place, Unit
+from gridgov.models import ApiToken, AssessmentRun, Assignment, Case, CaseReminder, Event, Grid, Person, Place, Unit
 from gridgov.operations.cases import sweep_overdue
 from gridgov.tenancy import platform_scope, tenant_scope
 
 from api_cases_support import PNG, upload
 from api_support import TenantClient, make_tree, note
+from assessment_support import AssessPlugin
 
 PREFIX = "/api/v1/tenants/<slug>/"
 PLATFORM_ONLY = {"/api/v1/tenants/<slug>/settings/<plugin>"}
 WALKED_METHODS = {"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"}
-ID_ARGS = ("grid_id", "unit_id", "person_id", "assignment_id", "place_id", "event_id", "case_id", "reminder_id")
+ID_ARGS = ("grid_id", "unit_id", "person_id", "assignment_id", "place_id", "event_id", "case_id", "reminder_id",
+           "run_id")
 LISTS = {"grids": Grid, "units": Unit, "people": Person, "assignments": Assignment, "places": Place, "events": Event,
-         "cases": Case, "reminders": CaseReminder}
-CATALOGUES = {"event-types", "roles", "place-kinds", "case-categories"}  # what plugins declare: no tenant rows
+         "cases": Case, "reminders": CaseReminder, "assessment/runs": AssessmentRun}
+CATALOGUES = {"event-types", "roles", "place-kinds", "case-categories", "assessment/sheets"}  # what plugins declare: no tenant rows
 ALL_TIME = {"from": "2000-01-01", "to": "2100-01-01"}
 # query filters naming B's objects: (parameter, key of B's ids); the list must come back empty
 LIST_FILTERS = {
@@ -38,6 +40,7 @@ LIST_FILTERS = {
     "events": [("person_id", "person_id")],
     "cases": [("unit_id", "unit_id")],
     "reminders": [("unit_id", "unit_id")],
+    "assessment/runs": [],
 }
 # filters that must name an existing object
 REFUSED_FILTERS = {"events": [("grid_id", "grid_id")], "cases": [("grid_id", "grid_id")],
@@ -61,9 +64,25 @@ def populate(api: TenantClient, code: str) -> dict:
     for owner in (f"cases/{case['id']}", f"events/{event}"):
         uploaded = upload(api, f"{owner}/attachments", PNG, f"{code}.png")
         assert uploaded.status_code == 201, uploaded.get_data(as_text=True)
+    run = api.ok("POST", "assessment/runs", {"sheet": SHEET, "period_start": "2026-11-01", "subject_ids": [grid]})["id"]
+    api.ok("POST", "assessment/judgements", judgement(grid))
     return {"grid_id": grid, "root_id": tree["root"]["id"], "unit_id": unit, "person_id": person,
             "assignment_id": assignment, "place_id": place, "event_id": event, "case_id": case["id"],
-            "case_number": case["number"]}
+            "case_number": case["number"], "run_id": run}
+
+
+# assessment: a draft run and a judged input in each tenant (the sheet of tests/assessment_support.py)
+SHEET = "assesstest.grid_month"
+
+
+def judgement(grid: int) -> dict:
+    return {"sheet": SHEET, "period_start": "2026-11-01", "item": "leadership", "subject_id": grid, "points": "50",
+            "reason": "评定"}
+
+
+@pytest.fixture
+def app_config(app_config):
+    return {**app_config, "GRIDGOV_EXTRA_PLUGINS": [("assesstest", AssessPlugin())]}
 
 
 def populate_cases(api: TenantClient, code: str, grid: int, unit: int, place: int) -> dict:
@@ -90,7 +109,7 @@ def sweep(app, tenant) -> int:
 
 @pytest.fixture
 def world(app, client, factory):
-    a, b = factory.tenant("tenant-a"), factory.tenant("tenant-b")
+    a, b = factory.tenant("tenant-a", plugins=["assesstest"]), factory.tenant("tenant-b", plugins=["assesstest"])
     _, b_token = factory.user("b-admin", b, "tenant_admin")
     b_ids = populate(TenantClient(client, b_token, b.slug), "B")
     b_ids["user_id"] = factory.user("b-member", b, "field_staff")[0]
@@ -158,6 +177,10 @@ def write_bodies(a: dict, b: dict) -> dict:
         ("cases/<int:case_id>/attachments", "POST"): ({}, None),
         ("events/<int:event_id>/attachments", "POST"): ({}, None),
         ("reminders/<int:reminder_id>/acknowledge", "POST"): ({}, None),
+        ("assessment/runs", "POST"): ({"sheet": SHEET, "period_start": "2026-11-01", "subject_ids": [b["grid_id"]]},
+                                      "subject_ids"),
+        ("assessment/judgements", "POST"): (judgement(b["grid_id"]), "subject_id"),
+        **{(f"assessment/runs/<int:run_id>/{step}", "POST"): ({}, None) for step in ("compute", "publish", "correct")},
     }
 
 
@@ -202,7 +225,7 @@ def test_every_tenant_route_is_closed_to_a_member_of_another_tenant(app, world):
         elif "<" in short:
             assert response.status_code == 404, (context, text)
             assert method == "HEAD" or response.get_json()["message"] in {f"{w} not found" for w in (
-                "grid", "unit", "person", "assignment", "place", "event", "case", "reminder")}
+                "grid", "unit", "person", "assignment", "place", "event", "case", "reminder", "assessment run")}
         elif method == "HEAD":
             assert response.status_code == 200, context
         elif method == "GET":

@@ -14,10 +14,10 @@ from flask import Flask
 from flask_smorest import Api
 
 from ..extensions import csrf
-from . import attachments, cases, catalogue, errors, events, grids, platform, registers
+from . import assessment, attachments, cases, catalogue, errors, events, grids, platform, registers
 
 BLUEPRINTS = [platform.account, platform.tenants, grids.blp, *registers.BLUEPRINTS, events.blp, catalogue.blp,
-              cases.blp, attachments.blp]
+              cases.blp, attachments.blp, assessment.blp]
 BEARER_SCHEME = {"type": "http", "scheme": "bearer", "description": "a per-user API token"}
 
 
