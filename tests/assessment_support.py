@@ -94,6 +94,7 @@ def score_person_month(facts):
     days = facts.working_days()
     reports = facts.count("assesstest.report", by="actor", payload={"accepted": True})
     patrols = facts.count("assesstest.patrol", by="grid", daily=True)
+    conduct = facts.judged("conduct")
     out = {}
     for sid in facts.subjects:
         missed = [d for d in days if not patrols[sid].by_day.get(d)]
@@ -104,6 +105,8 @@ def score_person_month(facts):
             ItemScore("missed_patrol", None, "−¥50 per missed working day",
                       Evidence(note=", ".join(d.isoformat() for d in missed)), money=Decimal(-50) * len(missed)),
             ItemScore("cases", Decimal(10) - len(cases), "−1 per case not disposed in time", Evidence(case_ids=cases)),
+            ItemScore("conduct", conduct[sid].points if sid in conduct else Decimal(0), "judged",
+                      Evidence(judged=conduct.get(sid))),
         ])
     return out
 
@@ -111,7 +114,8 @@ def score_person_month(facts):
 PERSON_MONTH = Sheet(
     "person_month", "网格长月度奖惩", "Grid leader monthly ledger", "person", "half_month",
     items=(SheetItem("reports", "信息上报", "Reports"), SheetItem("missed_patrol", "漏巡", "Missed patrols"),
-           SheetItem("cases", "案件处置", "Cases", Decimal(10))),
+           SheetItem("cases", "案件处置", "Cases", Decimal(10)),
+           SheetItem("conduct", "工作作风", "Conduct", Decimal(5), kind="judged")),
     score=score_person_month, roles=("core.grid_leader",))
 
 

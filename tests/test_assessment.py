@@ -181,6 +181,16 @@ def test_grade_bands_come_from_the_tenant_settings(scored):
     assert res["A"].awards == [] and res["A"].money == 0
 
 
+@pytest.mark.parametrize("bands, message", [({"superb": "99"}, "unknown grade band"),
+                                            ({"excellent": "80"}, "must fall"), ({"pass": "abc"}, "Not a valid")])
+def test_grade_band_settings_are_validated(world, bands, message):
+    with world.scope():
+        tenant = db.session.get(type(world.tenant), world.tenant.id)
+        with pytest.raises(OperationError, match=message) as caught:
+            tenant_ops.update_settings(tenant, "assesstest", {"grade_bands": bands})
+    assert "grade_bands" in caught.value.errors
+
+
 # -- state machine, frozen runs, corrections ------------------------------------------------------
 
 def test_state_machine_and_frozen_published_run(scored):
@@ -299,6 +309,23 @@ def test_recusal_for_the_grid_itself(world):
         with pytest.raises(judging.RecusalRefused, match="A 社区A, the grid being judged"):
             judging.enter_judgement(sheet="assesstest.grid_month", period_start="2026-11-01", item="leadership",
                                     subject_id=world.grids["A"], points="50", reason="x", user=world.user("dirA"))
+
+
+def test_recusal_for_a_person_subject_and_for_oneself(world):
+    def conduct(user, person):
+        return judging.enter_judgement(sheet="assesstest.person_month", period_start="2026-11-16", item="conduct",
+                                       subject_id=world.people[person], points="4", reason="x", user=world.user(user))
+
+    with world.scope():
+        with pytest.raises(judging.RecusalRefused, match="a grid above A 社区A"):
+            conduct("near", "dirA")
+        tenant = db.session.get(type(world.tenant), world.tenant.id)
+        tenant_ops.add_membership(tenant, world.user("dirA"), "assessor")
+        with pytest.raises(judging.RecusalRefused, match="you may not judge yourself"):
+            conduct("dirA", "dirA")
+        assert conduct("below", "dirA").points == Decimal(4)  # A1 lies below A: not responsible for its director
+        with pytest.raises(judging.RecusalRefused, match="A 社区A, a grid above A1"):
+            conduct("dirA", "below")  # the director of A answers for A1, where "below" works
 
 
 def test_the_latest_judged_entry_counts_and_entries_are_append_only(world):

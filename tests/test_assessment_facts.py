@@ -74,10 +74,11 @@ def test_person_sheet_money_lines_default_subjects_and_case_evidence(world):
         rows = {r.subject_id: r for r in db.session.scalars(select(AssessmentResult).where(AssessmentResult.run_id == run_id))}
         assert {names[s] for s in rows} == {"near", "below", "dirA", "cdir", "over"}
         mine = rows[me]
-        reports, missed, cases = mine.items
+        reports, missed, cases, conduct = mine.items
         assert (reports["points"], reports["money"], reports["evidence"]["event_ids"]) == (None, "30.00", sorted(accepted))
         assert (missed["money"], missed["evidence"]["note"]) == ("0.00", "")
         assert (cases["points"], cases["evidence"]["case_ids"]) == ("9", [late_id])
+        assert (conduct["points"], conduct["evidence"]["judged"]) == ("0", None)
         assert (mine.money, mine.total) == (Decimal("30.00"), Decimal(9))
         cdir = rows[world.people["cdir"]]
         assert (cdir.money, cdir.items[1]["money"], cdir.total) == (Decimal("-500.00"), "-500.00", Decimal(10))

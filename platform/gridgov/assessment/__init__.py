@@ -19,7 +19,7 @@ subjects through draft → computed → published:
 """
 from decimal import Decimal
 
-from marshmallow import fields
+from marshmallow import ValidationError, fields
 
 from ..plugins import DEFAULT_GRADE_BANDS
 from .facts import Facts, PublishedResult, Tally
@@ -35,7 +35,18 @@ def grade_bands_field(bands=DEFAULT_GRADE_BANDS) -> fields.Dict:
     """A settings field for grade thresholds, {band key: minimum total}, defaulting to ``bands``.
 
     Put it in a plugin's settings schema as ``grade_bands = grade_bands_field()`` (the name a
-    :class:`gridgov.plugins.Sheet` reads by default, see ``Sheet.bands_setting``)."""
+    :class:`gridgov.plugins.Sheet` reads by default, see ``Sheet.bands_setting``). A document
+    naming an unknown band, or whose thresholds do not fall from the best band down, is refused."""
+    graded = [b.key for b in bands if b.minimum is not None]
     default = {b.key: b.minimum for b in bands if b.minimum is not None}
+
+    def check(value: dict) -> None:
+        unknown = sorted(set(value) - set(graded))
+        if unknown:
+            raise ValidationError(f"unknown grade band(s) {', '.join(unknown)}; bands: {', '.join(graded)}")
+        merged = [Decimal({**default, **value}[key]) for key in graded]
+        if any(higher <= lower for higher, lower in zip(merged, merged[1:])):
+            raise ValidationError(f"thresholds must fall from {graded[0]} down to {graded[-1]}")
+
     return fields.Dict(keys=fields.String(), values=fields.Decimal(places=2), load_default=lambda: dict(default),
-                       metadata={"title_zh": "等次分数线", "title_en": "Grade thresholds"})
+                       validate=check, metadata={"title_zh": "等次分数线", "title_en": "Grade thresholds"})
