@@ -494,4 +494,5 @@ def test_one_current_published_run_per_period_and_the_year_reads_the_current_one
     assert [(r.run_id, r.period_start, r.total) for r in b] == [(october, dt.date(2026, 10, 1), Decimal(0)),
                                                                (fix, NOVEMBER, Decimal(60))]
     assert found[scored.grids["C"]][1].vetoes == ("veto recorded",)
+    assert [r.money for r in found[scored.grids["A"]]] == [Decimal(0), Decimal(1000)]  # excellent in November
     assert facts.log[-1][0] == "published_results"

@@ -63,6 +63,7 @@ class PublishedResult:
     total: Decimal
     grade: str
     rank: int
+    money: Decimal
     vetoes: tuple[str, ...]
 
 
@@ -253,19 +254,21 @@ class Facts:
 
     def published_results(self, sheet: str) -> dict[int, list[PublishedResult]]:
         """The published results of another sheet for the periods inside this one, per subject
-        (an annual ranking from the quarterly sheets): of each period, the published run no
-        published correction replaces. Subjects without any are absent."""
+        (an annual ranking from the quarterly sheets, a quarter's cash settled from the monthly
+        ledgers): of each period, the published run no published correction replaces. Subjects
+        without any are absent."""
         from .operations import current_published_runs
 
         runs = {r.id: r for r in current_published_runs(sheet, self.period_start, self.period_end)}
         rows = db.session.execute(select(AssessmentResult.run_id, AssessmentResult.subject_id, AssessmentResult.total,
-                                         AssessmentResult.grade, AssessmentResult.rank, AssessmentResult.vetoes)
+                                         AssessmentResult.grade, AssessmentResult.rank, AssessmentResult.money,
+                                         AssessmentResult.vetoes)
                                   .where(AssessmentResult.run_id.in_(list(runs)),
                                          AssessmentResult.subject_id.in_(list(self.subjects)))) if runs else []
         found: dict[int, list[PublishedResult]] = {}
-        for run_id, subject_id, total, grade, rank, vetoes in rows:
+        for run_id, subject_id, total, grade, rank, money, vetoes in rows:
             found.setdefault(subject_id, []).append(PublishedResult(
-                run_id, runs[run_id].period_start, Decimal(total), grade, rank, tuple(vetoes or ())))
+                run_id, runs[run_id].period_start, Decimal(total), grade, rank, Decimal(money), tuple(vetoes or ())))
         result = {sid: sorted(found[sid], key=lambda r: r.period_start) for sid in sorted(found)}
         self.log.append(["published_results", sheet, {str(k): _plain([dataclasses.asdict(r) for r in v])
                                                       for k, v in result.items()}])
