@@ -190,3 +190,17 @@ def test_reset_rebuilds_the_demo_tenants_and_nothing_else(demo):
     # the same demo again; only the audit log holds the extra tenant's creation
     assert {k: v for k, v in after.items() if k != "AuditEntry"} == \
            {k: v for k, v in before.items() if k != "AuditEntry"}
+
+
+def test_demo_cases_stand_at_every_stage_of_the_workflow(demo):
+    """The case queues, timelines and metrics of the demo have cases to show; every step was
+    taken through the workflow (so each case's timeline has one transition per step)."""
+    from gridgov.models.cases import Case, CaseTransition
+
+    app, _ = demo
+    with app.app_context(), platform_scope():
+        states = set(db.session.scalars(select(Case.state)))
+        assert {"reported", "accepted", "dispatched", "in_progress", "resolved", "verified", "closed"} <= states
+        for case in db.session.scalars(select(Case)):
+            steps = db.session.scalar(select(func.count()).select_from(CaseTransition).where(CaseTransition.case_id == case.id))
+            assert steps >= 1

@@ -205,16 +205,51 @@ def _build_tenant(registry: Registry, plugin: str, slug: str) -> Tenant:
             tenant = tenant_ops.create_tenant(slug, registry.info[plugin].title_zh, plugins=[plugin])
         with tenant_scope(tenant.id):
             loader = DemoLoader(tenant, plugin)
-            loader.login("admin", "tenant_admin")
+            admin = loader.login("admin", "tenant_admin")
             registry.call(plugin, DEMO_HOOK, tenant=tenant, loader=loader)
             if "field_staff" not in loader.granted:
                 loader.login("staff", "field_staff")
             loader.flush_events()
+            _demo_cases(loader, admin)
             db.session.commit()
     except Exception:
         db.session.rollback()
         raise
     return tenant
+
+
+CASE_PROBLEMS = ("楼道堆放杂物，堵塞消防通道", "路灯损坏，夜间无照明", "下水道堵塞，污水外溢", "商户占道经营",
+                 "夜间施工噪音扰民", "邻里漏水纠纷", "违规张贴小广告", "生活垃圾清运不及时")
+# How far each demo case has got, from closed to just reported, and how many days ago it came in.
+CASE_STEPS = ("accept", "dispatch", "start", "resolve", "verify", "close")
+CASE_PLAN = ((20, 6), (15, 6), (12, 5), (9, 4), (6, 3), (4, 2), (2, 1), (1, 0))
+
+
+def _demo_cases(loader: DemoLoader, actor: User) -> None:
+    """A few cases in the tenant's grids, at every stage of the workflow, so the case queues,
+    the timeline and the metrics have something to show. Each step goes through the workflow's
+    own operation; a step the tenant cannot take (no unit to dispatch to) ends that case's run
+    there, inside a savepoint, as an officer would leave it."""
+    from .operations import cases as case_ops
+
+    leaves = list(db.session.scalars(select(Grid).where(Grid.tenant_id == loader.tenant.id)
+                                     .order_by(Grid.level.desc(), Grid.id).limit(len(CASE_PLAN))))
+    category = "core.general"
+    now = dt.datetime.now(loader.zone)
+    for index, (days_ago, steps) in enumerate(CASE_PLAN):
+        if not leaves:
+            return
+        grid = leaves[index % len(leaves)]
+        at = (now - dt.timedelta(days=days_ago)).replace(hour=9, minute=0, second=0, microsecond=0)
+        case = case_ops.report_case({"category": category, "grid_id": grid.id, "description": CASE_PROBLEMS[index],
+                                     "address": grid.name, "reported_at": at.isoformat()}, actor=actor)
+        for number, step in enumerate(CASE_STEPS[:steps], start=1):
+            at = min(at + dt.timedelta(hours=2 if number < 4 else 20), now)
+            try:
+                with db.session.begin_nested():
+                    getattr(case_ops, step)(case, actor=actor, at=at, note="演示数据")
+            except OperationError:
+                break
 
 
 def _tenant_logins(tenant: Tenant) -> list[dict]:
