@@ -328,6 +328,24 @@ def test_recusal_for_a_person_subject_and_for_oneself(world):
             conduct("dirA", "below")  # the director of A answers for A1, where "below" works
 
 
+def test_recusal_for_a_unit_subject(world):
+    from gridgov.models import Assignment, Unit
+
+    with world.scope() as session:
+        office = Unit(code="UA", name="社区A办公室", grid_id=world.grids["A"])
+        other = Unit(code="UX", name="科室")
+        session.add_all([office, other])
+        session.flush()
+        session.add(Assignment(person_id=world.people["below"], role="core.unit_staff", unit_id=other.id,
+                               starts_on=dt.date(2026, 1, 1)))
+        session.flush()
+        span = (NOVEMBER, dt.date(2026, 12, 1))
+        assert "a grid above A 社区A" in judging.recusal_reason(world.user("near"), "unit", office.id, *span)
+        assert judging.recusal_reason(world.user("below"), "unit", other.id, *span) == "you belong to the unit being judged"
+        assert judging.recusal_reason(world.user("below"), "unit", office.id, *span) is None
+        assert judging.recusal_reason(world.user("judge"), "unit", office.id, *span) is None  # no staff record
+
+
 def test_the_latest_judged_entry_counts_and_entries_are_append_only(world):
     judge(world, "judge", "A", "20")
     latest = judge(world, "judge", "A", "30", reason="更正")
