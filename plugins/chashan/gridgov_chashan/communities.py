@@ -9,7 +9,12 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from gridgov.assessment import Award, Evidence, ItemScore, SubjectScore, round_points, shortfall_steps
+from sqlalchemy import or_, select
+
+from gridgov.assessment import Award, Evidence, ItemScore, SubjectScore, shortfall_steps
+from gridgov.extensions import db
+from gridgov.models import Case, Grid
+from gridgov.operations.grids import subtree_ids
 from gridgov.plugins import Sheet, SheetItem
 from gridgov.surveys import satisfaction_rate
 
@@ -70,6 +75,16 @@ def _per_level_item(key, tallies, points, sid, levels, cap=None) -> ItemScore:
     return ItemScore(key, total, "; ".join(parts) or "none", Evidence(event_ids=tuple(ids)))
 
 
+def _late_case_ids(facts, community: int) -> list[int]:
+    """The cases behind a lost handling rate: due for disposal in the period in the community and
+    not resolved by their deadline (Facts.undisposed_case_ids leaves out those resolved late)."""
+    ids = list(db.session.scalars(select(Case.id).where(
+        Case.grid_id.in_(subtree_ids(db.session.get(Grid, community))), Case.resolve_due_at >= facts.start, Case.resolve_due_at < facts.end,
+        or_(Case.resolved_at.is_(None), Case.resolved_at > Case.resolve_due_at)).order_by(Case.id)))
+    facts.log.append(["chashan.late_case_ids", community, ids])
+    return ids
+
+
 def score(facts) -> dict:
     s = facts.settings
     working = facts.working_days()
@@ -96,7 +111,7 @@ def score(facts) -> dict:
         lacking += [f"{month_label(a)} no meeting notice" for a, b in spans
                     if not any(a <= d < b for d in notices[sid].by_day)]
         handling = facts.case_metrics(grid=sid).on_time_disposal_rate
-        undisposed = facts.undisposed_case_ids(grid=sid) if not handling.nothing_due else []
+        late_cases = _late_case_ids(facts, sid) if handling.numerator < handling.denominator else []
         votes = satisfaction_rate(sid, facts.period_start, facts.period_end)
         # gap: Facts has no satisfaction count; logged here so the fingerprint covers it
         facts.log.append(["chashan.satisfaction", sid, votes.satisfied, votes.sampled])
@@ -109,7 +124,7 @@ def score(facts) -> dict:
                       Evidence(event_ids=supervision[sid].event_ids + notices[sid].event_ids, note="; ".join(lacking))),
             _judged("residents", residents, sid),
             _fridays_item("joint_patrol", joint[sid], due, miss),
-            _rate_item("handling", handling, s["handling_rate_threshold"], s, undisposed),
+            _rate_item("handling", handling, s["handling_rate_threshold"], s, late_cases),
             ItemScore("major", TEN - s["major_matter_deduction"] * n_major,
                       f"10 − {s['major_matter_deduction']} × {n_major} late or unreported (limit "
                       f"{s['major_matter_report_hours']} h), no floor",
