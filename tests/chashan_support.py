@@ -13,7 +13,7 @@ from gridgov.assessment import judging
 from gridgov.assessment import operations as runs
 from gridgov.extensions import db
 from gridgov.jobs import inprocess
-from gridgov.models import Assignment, Person, Unit, User
+from gridgov.models import Assignment, JobRecord, Person, Unit, User
 from gridgov.models.assessment import AssessmentResult
 from gridgov import workdays
 from gridgov.tenancy import platform_scope
@@ -94,7 +94,7 @@ class World:
         assert inprocess.runner_for(self.app).wait(timeout=60)
         with self.scope():
             run = runs.get_run(run_id)
-            assert run.state == "computed", run.progress_note
+            assert run.state == "computed", db.session.get(JobRecord, run.job_id).error
             if publish:
                 runs.publish(run, db.session.get(User, self.judge_id))
             rows = db.session.scalars(select(AssessmentResult).where(AssessmentResult.run_id == run_id)).all()

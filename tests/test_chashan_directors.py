@@ -120,8 +120,20 @@ def test_r3_r4_r5_count_confirmed_issues_hosted_visits_and_meetings(world):
     world.events("meeting_attendance", "X1", fridays, {"meeting": "community_friday"}, **actor)
     world.events("meeting_attendance", "X1", [dt.date(2025, 11, 3)], {"meeting": "street_first_monday"}, **actor)
     world.events("meeting_attendance", "X1", [fridays[0]], {"meeting": "community_friday"}, **actor)  # twice: once
+    world.events("meeting_attendance", "X1", [day], {"meeting": "community_friday"}, **actor)  # a Wednesday
+    world.events("meeting_attendance", "X1", [dt.date(2025, 11, 10)], {"meeting": "street_first_monday"}, **actor)
     res = world.run("director_month", NOVEMBER)[world.people["dX"]]
     assert (money(res, "r3"), money(res, "r4"), money(res, "r5")) == (20, 50, 100)
+
+
+def test_r5_the_street_meeting_is_on_the_first_working_monday_when_the_first_monday_is_a_holiday(world):
+    actor = {"actor_person_id": world.people["dX"]}
+    with world.scope():
+        assert not workdays.is_working_day(dt.date(2025, 10, 6))
+    world.events("meeting_attendance", "X1", [dt.date(2025, 10, 13)], {"meeting": "street_first_monday"}, **actor)
+    world.events("meeting_attendance", "X1", [dt.date(2025, 10, 3)], {"meeting": "community_friday"}, **actor)
+    res = world.run("director_month", OCTOBER)[world.people["dX"]]
+    assert money(res, "r5") == 20 and "1 meetings (2025-10-13)" in line(res, "r5")["rule"]
 
 
 def test_f2_a_major_matter_late_or_unreported_to_the_community_is_fined(world):

@@ -5,6 +5,9 @@ The same seven lines (R1–R5 rewards, F1–F2 fines) make the monthly ledger
 line sums the months of the period and says in its rule what each month earned or cost, so a
 month's net, even a negative one, is the monthly ledger's total money.
 
+A meeting pays once on its day: the community meeting on a working Friday, the street meeting
+on the first working Monday of the month; an attendance recorded on another day earns nothing.
+
 Attribution: patrols and major matters belong to the grid the director is assigned to (events in
 it); reports, resident issues, hosted visits and meetings are the director's own (the actor);
 the log judgement names the director (its subject).
@@ -16,7 +19,7 @@ from decimal import Decimal
 from gridgov.assessment import Evidence, ItemScore, SubjectScore
 from gridgov.plugins import GradeBand, Sheet, SheetItem
 
-from .days import dates, month_label, months, required_days
+from .days import dates, first_mondays, fridays, month_label, months, required_days
 
 ITEMS = (
     SheetItem("r1", "R1 每天巡查不少于1小时且网格日志工整详细", "R1 Daily patrol of at least 1 h and a tidy log"),
@@ -43,6 +46,7 @@ def score(facts) -> dict:
     spans = months(facts.period_start, facts.period_end)
     working = facts.working_days()
     required = required_days(facts, working)
+    fridays_due, mondays_due = set(fridays(working)), set(first_mondays(working))
     patrols = facts.count("chashan.patrol", by="grid", daily=True)
     long_patrols = facts.count("chashan.patrol", by="grid", daily=True,
                                payload={"minutes": (">=", s["patrol_minimum_minutes"])})
@@ -76,8 +80,9 @@ def score(facts) -> dict:
         counts = _by_month(valid[sid], spans)
         r2 = [s["reward_reports"] if n >= s["valid_reports_minimum"] else Decimal(0) for n in counts]
         r3n, r4n = _by_month(issues[sid], spans), _by_month(visits[sid], spans)
-        meetings = [len([d for d in friday[sid].by_day if first <= d < end])
-                    + len([d for d in monday[sid].by_day if first <= d < end]) for first, end in spans]
+        attended = sorted({d for d in friday[sid].by_day if d in fridays_due}
+                          | {d for d in monday[sid].by_day if d in mondays_due})
+        meetings = [len([d for d in attended if first <= d < end]) for first, end in spans]
         f2n = [a + b for a, b in zip(_by_month(late[sid], spans), _by_month(unreported[sid], spans))]
         out[sid] = SubjectScore(items=[
             _line("r1", r1, spans, r1_words, Evidence(event_ids=long_patrols[sid].event_ids + tidy[sid].event_ids
@@ -88,7 +93,8 @@ def score(facts) -> dict:
                   Evidence(event_ids=issues[sid].event_ids)),
             _line("r4", [s["reward_hosted_visit"] * n for n in r4n], spans, [f"{n} hosted" for n in r4n],
                   Evidence(event_ids=visits[sid].event_ids)),
-            _line("r5", [s["reward_meeting"] * n for n in meetings], spans, [f"{n} meetings" for n in meetings],
+            _line("r5", [s["reward_meeting"] * n for n in meetings], spans,
+                  [f"{n} meetings ({dates(d for d in attended if a <= d < b)})" for n, (a, b) in zip(meetings, spans)],
                   Evidence(event_ids=friday[sid].event_ids + monday[sid].event_ids)),
             _line("f1", f1, spans, f1_words, Evidence(note=dates(d for d in required
                                                                if not patrols[sid].by_day.get(d)))),
