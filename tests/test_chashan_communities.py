@@ -188,3 +188,24 @@ def test_below_excellent_no_award_and_ranks_follow_totals(world):
     x, y = res[world.grids["X"]], res[world.grids["Y"]]
     assert (x.total, x.grade, x.rank, x.money) == (Decimal("94.5"), "good", 1, 0)
     assert (y.rank, y.grade) == (2, "fail")
+
+
+def test_item_8_satisfaction_is_satisfied_votes_over_sampled_households(world):
+    from gridgov import surveys
+    from gridgov.surveys import operations as survey_ops
+
+    with world.scope():
+        today = survey_ops.local_today()
+        quarter = today.replace(month=(today.month - 1) // 3 * 3 + 1, day=1)
+        for community, satisfied in (("X", 8), ("Y", 9)):
+            survey = survey_ops.create_survey(title="季度满意度测评", grid_id=world.grids[community], starts_on=today,
+                                              ends_on=today, place_kind=None, per_grid=10)
+            tokens = [plain for _, _, _, plain in survey_ops.links(survey)]
+            answers = ["satisfied"] * satisfied + ["dissatisfied"] * (9 - satisfied)  # the tenth never answers
+            for plain, choice in zip(tokens, answers):
+                survey_ops.cast_vote(survey_ops.find_token(plain), choice)
+        assert surveys.satisfaction_rate(world.grids["X"], quarter, today + dt.timedelta(days=1)).sampled == 10
+    res = world.run("community_quarter", quarter)
+    x, y = line(res[world.grids["X"]], "satisfaction"), line(res[world.grids["Y"]], "satisfaction")
+    assert Decimal(x["points"]) == Decimal("9.0") and "8/10 = 80.00 %" in x["rule"] and "× 2 steps" in x["rule"]
+    assert Decimal(y["points"]) == 10 and not y["nothing_due"]

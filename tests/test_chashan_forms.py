@@ -32,12 +32,17 @@ def record(grid_id, type_, payload):
 def test_a_patrol_keeps_its_start_end_and_computed_minutes(tenant):
     stored, _ = record(tenant, "patrol", {"start": "08:30", "end": "09:45", "log": "巡查楼道"})
     assert stored.payload == {"start": "08:30:00", "end": "09:45:00", "minutes": 75, "log": "巡查楼道"}
+    paper, _ = record(tenant, "patrol", {"minutes": 80, "log": "纸质日志补录"})
+    assert paper.payload == {"start": None, "end": None, "minutes": 80, "log": "纸质日志补录"}
 
 
 @pytest.mark.parametrize("type_, payload, field, reason", [
     ("patrol", {"start": "09:00", "end": "08:00", "log": "x"}, "end", "later than start"),
     ("patrol", {"start": "09:00", "end": "10:00", "minutes": 30, "log": "x"}, "minutes", "is 60 minutes"),
     ("joint_patrol", {"start": "09:00", "end": "10:00"}, "log", "required"),
+    ("patrol", {"start": "09:00", "log": "x"}, "end", "go together"),
+    ("patrol", {"log": "x"}, "start", "start and end, or minutes"),
+    ("patrol", {"minutes": 0, "log": "x"}, "minutes", "greater than or equal to 1"),
     ("info_report", {"category": "weather", "summary": "x"}, "category", "Must be one of"),
     ("resident_issue", {"summary": "x", "outcome": "solved"}, "resident_confirmed", "required"),
     ("honour", {"level": "galactic", "title": "x"}, "level", "Must be one of"),

@@ -18,27 +18,33 @@ MEETINGS = {"community_friday": "社区网格调度会（周五上午）", "stre
 
 
 class PatrolPayload(Schema):
-    """A patrol (巡查) from ``start`` to ``end`` on the event's day, with the log (网格日志);
-    ``minutes`` is computed from the two times (given, it must agree)."""
+    """A patrol (巡查) from ``start`` to ``end`` on the event's day, with the log (网格日志).
+    ``minutes`` is computed from the two times (given as well, it must agree); a record kept
+    without times (an imported paper log) gives ``minutes`` alone."""
 
-    start = fields.Time(required=True)
-    end = fields.Time(required=True)
-    minutes = fields.Integer(load_default=None, allow_none=True)
+    start = fields.Time(load_default=None, allow_none=True)
+    end = fields.Time(load_default=None, allow_none=True)
+    minutes = fields.Integer(load_default=None, allow_none=True, validate=validate.Range(min=1, max=24 * 60))
     log = fields.String(required=True, validate=validate.Length(min=1, max=4000))
 
     @validates_schema
-    def _order(self, data, **kwargs):
-        start, end = data.get("start"), data.get("end")
-        if start is None or end is None:
+    def _times(self, data, **kwargs):
+        start, end, minutes = data.get("start"), data.get("end"), data.get("minutes")
+        if start is None and end is None:
+            if minutes is None:
+                raise ValidationError("give start and end, or minutes", "start")
             return
+        if start is None or end is None:
+            raise ValidationError("start and end go together", "start" if start is None else "end")
         if end <= start:
             raise ValidationError("must be later than start", "end")
-        minutes = _minutes(start, end)
-        if data.get("minutes") is not None and data["minutes"] != minutes:
-            raise ValidationError(f"{start:%H:%M}–{end:%H:%M} is {minutes} minutes", "minutes")
+        if minutes is not None and minutes != _minutes(start, end):
+            raise ValidationError(f"{start:%H:%M}–{end:%H:%M} is {_minutes(start, end)} minutes", "minutes")
 
     @post_load
     def _duration(self, data, **kwargs):
+        if data.get("start") is None:
+            return data
         return {**data, "minutes": _minutes(data["start"], data["end"])}
 
 
