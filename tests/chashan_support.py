@@ -55,11 +55,11 @@ class World:
             for k in ("k1", "k2"):
                 self.person(k, "chashan.street_liaison", unit_id=unit.id)
 
-    def person(self, name: str, role: str, **where) -> int:
+    def person(self, name: str, role: str, starts_on: dt.date = dt.date(2025, 1, 1), **where) -> int:
         person = Person(code=name, name=f"人员{name}")
         db.session.add(person)
         db.session.flush()
-        db.session.add(Assignment(person_id=person.id, role=role, starts_on=dt.date(2025, 1, 1), **where))
+        db.session.add(Assignment(person_id=person.id, role=role, starts_on=starts_on, **where))
         self.people[name] = person.id
         return person.id
 

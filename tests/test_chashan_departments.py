@@ -67,7 +67,7 @@ def test_item_3_counts_member_weeks_without_a_patrol_and_the_holiday_week_counts
     patrols = line(res, "patrols")
     assert points(res, "patrols") == 17  # k2 missed the first two weeks and the last
     assert "3 member-weeks missed (2 members, 13 weeks)" in patrols["rule"]
-    assert f"#{k2} 2025-09-29" in patrols["evidence"]["note"] and f"#{k1}" not in patrols["evidence"]["note"]
+    assert "人员k2 2025-09-29" in patrols["evidence"]["note"] and "人员k1" not in patrols["evidence"]["note"]
     assert res.total == 97 and res.grade == "excellent"
 
 

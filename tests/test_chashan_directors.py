@@ -66,6 +66,18 @@ def test_a_month_with_a_missed_patrol_day_is_fined_and_its_net_can_be_negative(w
     assert money(other, "f1") == -50 * len(october) and other.money == Decimal(-50 * len(october))
 
 
+def test_a_director_owes_patrols_only_while_in_post(world):
+    with world.scope():
+        october = working(OCT_DAYS)
+        world.person("dNew", "chashan.grid_director", starts_on=dt.date(2025, 10, 20), grid_id=world.grids["Y1"])
+    in_post = [d for d in october if d >= dt.date(2025, 10, 20)]
+    world.patrols("Y1", in_post[1:])
+    res = world.run("director_month", OCTOBER)
+    new, old = res[world.people["dNew"]], res[world.people["dY"]]
+    assert money(new, "f1") == -50 and line(new, "f1")["evidence"]["note"] == in_post[0].isoformat()
+    assert money(old, "f1") == -50 * (len(october) - len(in_post) + 1)
+
+
 def test_r1_needs_the_minimum_minutes_and_a_tidy_log_but_a_short_patrol_is_not_a_missed_day(world):
     with world.scope():
         october = working(OCT_DAYS)

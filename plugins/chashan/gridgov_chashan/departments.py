@@ -9,8 +9,12 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from sqlalchemy import select
+
 from gridgov import workdays
 from gridgov.assessment import Evidence, ItemScore, SubjectScore
+from gridgov.extensions import db
+from gridgov.models import Person
 from gridgov.plugins import Sheet, SheetItem
 
 ZERO = Decimal(0)
@@ -49,13 +53,16 @@ def score(facts) -> dict:
     everyone = sorted({p for ids in members.values() for p in ids})
     patrols = facts.count(["chashan.joint_patrol", "chashan.patrol"], by="actor", daily=True, span="weeks",
                           people=everyone)
+    names = dict(db.session.execute(select(Person.id, Person.name).where(Person.id.in_(everyone))).all()) \
+        if everyone else {}
+    facts.log.append(["chashan.member_names", {str(k): v for k, v in sorted(names.items())}])
     out = {}
     for sid in facts.subjects:
         missed, ids = [], []
         for person in members[sid]:
             days = patrols[person].by_day
             ids += patrols[person].event_ids
-            missed += [f"#{person} {monday.isoformat()}" for monday, sunday in weeks
+            missed += [f"{names.get(person, person)} {monday.isoformat()}" for monday, sunday in weeks
                        if not any(monday <= d <= sunday for d in days)]
         patrol_points = max(ZERO, Decimal(20) - per * len(missed))
         out[sid] = SubjectScore(items=[

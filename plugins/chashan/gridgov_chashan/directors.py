@@ -10,13 +10,19 @@ on the first working Monday of the month; an attendance recorded on another day 
 
 Attribution: patrols and major matters belong to the grid the director is assigned to (events in
 it); reports, resident issues, hosted visits and meetings are the director's own (the actor);
-the log judgement names the director (its subject).
+the log judgement names the director (its subject). Patrols are owed only on required days the
+director was in post (their ``grid_director`` assignment), so a director who starts mid-month
+is not fined for the days before.
 """
 from __future__ import annotations
 
 from decimal import Decimal
 
+from sqlalchemy import or_, select
+
 from gridgov.assessment import Evidence, ItemScore, SubjectScore
+from gridgov.extensions import db
+from gridgov.models import Assignment
 from gridgov.plugins import GradeBand, Sheet, SheetItem
 
 from .days import dates, first_mondays, fridays, month_label, months, required_days
@@ -41,6 +47,26 @@ def _line(key: str, amounts: list[Decimal], spans, words: list[str], evidence: E
     return ItemScore(key, None, "; ".join(parts), evidence, money=sum(amounts, Decimal(0)))
 
 
+def _on_duty(facts) -> dict[int, list[tuple]]:
+    """{director: [(first day, last day or None)]} of their director assignments, so a director
+    who starts or leaves within the period owes patrols only while in post."""
+    rows = db.session.execute(select(Assignment.person_id, Assignment.starts_on, Assignment.ends_on).where(
+        Assignment.person_id.in_(list(facts.subjects)), Assignment.role.in_(MONTH.roles),
+        Assignment.starts_on < facts.period_end,
+        or_(Assignment.ends_on.is_(None), Assignment.ends_on >= facts.period_start)).order_by(
+        Assignment.person_id, Assignment.starts_on)).all()
+    spans: dict[int, list[tuple]] = {}
+    for person, starts, ends in rows:
+        spans.setdefault(person, []).append((starts, ends))
+    facts.log.append(["chashan.on_duty", {str(p): [[a.isoformat(), b and b.isoformat()] for a, b in v]
+                                          for p, v in spans.items()}])
+    return spans
+
+
+def _in_post(day, spans) -> bool:
+    return any(starts <= day and (ends is None or day <= ends) for starts, ends in spans)
+
+
 def score(facts) -> dict:
     s = facts.settings
     spans = months(facts.period_start, facts.period_end)
@@ -62,11 +88,13 @@ def score(facts) -> dict:
     late = facts.count("chashan.major_matter", by="grid", daily=True, payload={"community_delay_minutes": (">", limit)})
     unreported = facts.count("chashan.major_matter", by="grid", daily=True,
                              payload={"reported_to_community": False})
+    duty = _on_duty(facts)
     out = {}
     for sid in facts.subjects:
+        owed = [d for d in required if _in_post(d, duty.get(sid, ()))]
         r1, r1_words, f1, f1_words = [], [], [], []
         for first, end in spans:
-            due = [d for d in required if first <= d < end]
+            due = [d for d in owed if first <= d < end]
             missed = [d for d in due if not patrols[sid].by_day.get(d)]
             short = [d for d in due if d not in missed and not long_patrols[sid].by_day.get(d)]
             judged = _by_month(tidy[sid], [(first, end)])[0] and not _by_month(untidy[sid], [(first, end)])[0]
@@ -96,8 +124,7 @@ def score(facts) -> dict:
             _line("r5", [s["reward_meeting"] * n for n in meetings], spans,
                   [f"{n} meetings ({dates(d for d in attended if a <= d < b)})" for n, (a, b) in zip(meetings, spans)],
                   Evidence(event_ids=friday[sid].event_ids + monday[sid].event_ids)),
-            _line("f1", f1, spans, f1_words, Evidence(note=dates(d for d in required
-                                                               if not patrols[sid].by_day.get(d)))),
+            _line("f1", f1, spans, f1_words, Evidence(note=dates(d for d in owed if not patrols[sid].by_day.get(d)))),
             _line("f2", [-s["fine_late_major_matter"] * n for n in f2n], spans,
                   [f"{n} late or unreported (limit {s['major_matter_report_hours']} h)" for n in f2n],
                   Evidence(event_ids=late[sid].event_ids + unreported[sid].event_ids)),
