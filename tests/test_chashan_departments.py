@@ -138,3 +138,44 @@ def test_the_annual_basis_can_be_the_sum_and_unpublished_quarters_do_not_count(w
     res = world.run("community_year", YEAR)
     assert points(res[world.grids["X"]], "quarters") == Decimal("67.5") + 49
     assert points(res[world.grids["Y"]], "quarters") == Decimal("47.5") + 49
+
+
+def test_the_annual_ranking_reads_the_published_correction_of_a_quarter(world):
+    from gridgov.assessment import operations as runs
+    from gridgov.models import User
+    from gridgov.models.assessment import AssessmentRun
+    from sqlalchemy import select
+
+    quarters(world, {"X": ("0", "0"), "Y": ("0", "0")})
+    world.judge("community_quarter", Q4, "leadership", world.grids["Y"], "20")
+    with world.scope():
+        user = db.session.get(User, world.judge_id)
+        published = db.session.scalar(select(AssessmentRun).where(AssessmentRun.sheet == "chashan.community_quarter",
+                                                                  AssessmentRun.period_start == Q4))
+        correction = runs.correct(published, user, note="领导评分补录").id
+        runs.compute(runs.get_run(correction), user)
+    assert inprocess.runner_for(world.app).wait(timeout=60)
+    with world.scope():
+        runs.publish(runs.get_run(correction), db.session.get(User, world.judge_id))
+    res = world.run("community_year", YEAR)
+    y = res[world.grids["Y"]]
+    assert points(y, "quarters") == Decimal("58.3") and y.rank == 1  # (47.5 + 69) / 2
+    assert "runs " in line(y, "quarters")["evidence"]["note"] and str(correction) in line(y, "quarters")["evidence"]["note"]
+
+
+def test_a_chashan_run_is_reproducible(world):
+    from gridgov.models.assessment import AssessmentRun
+    from sqlalchemy import select
+
+    world.events("honour", "X", [dt.date(2025, 11, 5)], {"level": "national", "title": "全国文明社区"})
+    first = world.run("community_quarter", Q4)
+    again = world.run("community_quarter", Q4)
+    with world.scope():
+        prints = list(db.session.scalars(select(AssessmentRun.fingerprint).where(
+            AssessmentRun.sheet == "chashan.community_quarter")))
+    assert len(prints) == 2 and prints[0] == prints[1]
+    assert [(r.total, r.items) for r in first.values()] == [(r.total, r.items) for r in again.values()]
+    world.events("honour", "X", [dt.date(2025, 11, 6)], {"level": "county_city", "title": "区先进"})
+    world.run("community_quarter", Q4)
+    with world.scope():
+        assert len(set(db.session.scalars(select(AssessmentRun.fingerprint)))) == 2
