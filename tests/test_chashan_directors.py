@@ -92,6 +92,21 @@ def test_r1_needs_the_minimum_minutes_and_a_tidy_log_but_a_short_patrol_is_not_a
     assert (money(y, "r1"), money(y, "f1")) == (0, 0) and "not judged tidy" in line(y, "r1")["rule"]
 
 
+def test_r1_adds_up_the_patrols_of_a_day(world):
+    with world.scope():
+        october = working(OCT_DAYS)
+    world.patrols("X1", october[1:])
+    halves = world.patrols("X1", october[:1], minutes=30) + world.patrols("X1", october[:1], minutes=30)
+    world.patrols("Y1", october[1:])
+    world.patrols("Y1", october[:1], minutes=30)
+    tidy(world, "dX", dt.date(2025, 10, 31))
+    tidy(world, "dY", dt.date(2025, 10, 31))
+    res = world.run("director_month", OCTOBER)
+    x, y = res[world.people["dX"]], res[world.people["dY"]]
+    assert money(x, "r1") == 50 and set(halves) <= set(line(x, "r1")["evidence"]["event_ids"])
+    assert money(y, "r1") == 0 and money(y, "f1") == 0
+
+
 def test_patrol_days_every_day_setting_requires_weekends_too(world):
     from gridgov.models import Tenant
     from gridgov.operations import tenants as tenant_ops

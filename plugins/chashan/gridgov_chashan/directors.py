@@ -10,7 +10,8 @@ on the first working Monday of the month; an attendance recorded on another day 
 
 Attribution: patrols and major matters belong to the grid the director is assigned to (events in
 it); reports, resident issues, hosted visits and meetings are the director's own (the actor);
-the log judgement names the director (its subject). Patrols are owed only on required days the
+the log judgement names the director (its subject). A day's patrols add up: two
+half-hour patrols make the hour. Patrols are owed only on required days the
 director was in post (their ``grid_director`` assignment), so a director who starts mid-month
 is not fined for the days before.
 """
@@ -22,7 +23,7 @@ from sqlalchemy import or_, select
 
 from gridgov.assessment import Evidence, ItemScore, SubjectScore
 from gridgov.extensions import db
-from gridgov.models import Assignment
+from gridgov.models import Assignment, Event
 from gridgov.plugins import GradeBand, Sheet, SheetItem
 
 from .days import dates, first_mondays, fridays, month_label, months, required_days
@@ -67,6 +68,26 @@ def _in_post(day, spans) -> bool:
     return any(starts <= day and (ends is None or day <= ends) for starts, ends in spans)
 
 
+def _summed_days(facts, short: dict) -> dict[int, set]:
+    """{director: local days whose short patrols add up to the minimum}. Facts count events and
+    do not sum a payload field, so the minutes of the short patrols alone (a patrol at or above
+    the minimum settles its day without this) are read here — one query, logged."""
+    minimum = facts.settings["patrol_minimum_minutes"]
+    ids = sorted({i for tally in short.values() for i in tally.event_ids})
+    rows = db.session.execute(select(Event.id, Event.occurred_at, Event.payload["minutes"].as_integer())
+                              .where(Event.id.in_(ids))).all() if ids else []
+    found = {i: (at.astimezone(facts.tz).date(), minutes or 0) for i, at, minutes in rows}
+    facts.log.append(["chashan.short_patrols", [[i, found[i][0].isoformat(), found[i][1]] for i in sorted(found)]])
+    out = {}
+    for sid, tally in short.items():
+        totals: dict = {}
+        for i in tally.event_ids:
+            day, minutes = found[i]
+            totals[day] = totals.get(day, 0) + minutes
+        out[sid] = {day for day, total in totals.items() if total >= minimum}
+    return out
+
+
 def score(facts) -> dict:
     s = facts.settings
     spans = months(facts.period_start, facts.period_end)
@@ -76,6 +97,9 @@ def score(facts) -> dict:
     patrols = facts.count("chashan.patrol", by="grid", daily=True)
     long_patrols = facts.count("chashan.patrol", by="grid", daily=True,
                                payload={"minutes": (">=", s["patrol_minimum_minutes"])})
+    short_patrols = facts.count("chashan.patrol", by="grid", daily=True,
+                                payload={"minutes": ("<", s["patrol_minimum_minutes"])})
+    summed = _summed_days(facts, short_patrols)
     tidy = facts.count("chashan.log_review", daily=True, payload={"tidy": True})
     untidy = facts.count("chashan.log_review", daily=True, payload={"tidy": False})
     valid = facts.count("chashan.info_report", by="actor", daily=True, payload={"accepted": True})
@@ -96,7 +120,8 @@ def score(facts) -> dict:
         for first, end in spans:
             due = [d for d in owed if first <= d < end]
             missed = [d for d in due if not patrols[sid].by_day.get(d)]
-            short = [d for d in due if d not in missed and not long_patrols[sid].by_day.get(d)]
+            short = [d for d in due if d not in missed and not long_patrols[sid].by_day.get(d)
+                     and d not in summed[sid]]
             judged = _by_month(tidy[sid], [(first, end)])[0] and not _by_month(untidy[sid], [(first, end)])[0]
             earned = bool(due) and not missed and not short and judged
             r1.append(s["reward_patrol_log"] if earned else Decimal(0))
@@ -113,7 +138,7 @@ def score(facts) -> dict:
         meetings = [len([d for d in attended if first <= d < end]) for first, end in spans]
         f2n = [a + b for a, b in zip(_by_month(late[sid], spans), _by_month(unreported[sid], spans))]
         out[sid] = SubjectScore(items=[
-            _line("r1", r1, spans, r1_words, Evidence(event_ids=long_patrols[sid].event_ids + tidy[sid].event_ids
+            _line("r1", r1, spans, r1_words, Evidence(event_ids=long_patrols[sid].event_ids + short_patrols[sid].event_ids + tidy[sid].event_ids
                                                       + untidy[sid].event_ids)),
             _line("r2", r2, spans, [f"{n} valid (≥ {s['valid_reports_minimum']} needed)" for n in counts],
                   Evidence(event_ids=valid[sid].event_ids)),
