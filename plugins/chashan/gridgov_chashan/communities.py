@@ -79,7 +79,8 @@ def _late_case_ids(facts, community: int) -> list[int]:
     """The cases behind a lost handling rate: due for disposal in the period in the community and
     not resolved by their deadline (Facts.undisposed_case_ids leaves out those resolved late)."""
     ids = list(db.session.scalars(select(Case.id).where(
-        Case.grid_id.in_(subtree_ids(db.session.get(Grid, community))), Case.resolve_due_at >= facts.start, Case.resolve_due_at < facts.end,
+        Case.grid_id.in_(subtree_ids(db.session.get(Grid, community))),
+        Case.resolve_due_at >= facts.start, Case.resolve_due_at < facts.end,
         or_(Case.resolved_at.is_(None), Case.resolved_at > Case.resolve_due_at)).order_by(Case.id)))
     facts.log.append(["chashan.late_case_ids", community, ids])
     return ids

@@ -138,7 +138,8 @@ def score(facts) -> dict:
         meetings = [len([d for d in attended if first <= d < end]) for first, end in spans]
         f2n = [a + b for a, b in zip(_by_month(late[sid], spans), _by_month(unreported[sid], spans))]
         out[sid] = SubjectScore(items=[
-            _line("r1", r1, spans, r1_words, Evidence(event_ids=long_patrols[sid].event_ids + short_patrols[sid].event_ids + tidy[sid].event_ids
+            _line("r1", r1, spans, r1_words, Evidence(event_ids=long_patrols[sid].event_ids
+                                                      + short_patrols[sid].event_ids + tidy[sid].event_ids
                                                       + untidy[sid].event_ids)),
             _line("r2", r2, spans, [f"{n} valid (≥ {s['valid_reports_minimum']} needed)" for n in counts],
                   Evidence(event_ids=valid[sid].event_ids)),
@@ -163,5 +164,6 @@ MONTH = Sheet("director_month", "网格室主任月度奖惩台账", "Grid room 
               items=ITEMS, score=score, roles=("chashan.grid_director",), bands_setting=None, grade_bands=LEDGER,
               description="茶山 A：网格室主任按月奖惩（元），可为负数。")
 QUARTER = Sheet("director_quarter", "网格室主任季度奖惩结算", "Grid room director quarterly settlement", "person",
-                "quarter", items=ITEMS, score=score, roles=("chashan.grid_director",), bands_setting=None, grade_bands=LEDGER,
+                "quarter", items=ITEMS, score=score, roles=("chashan.grid_director",), bands_setting=None,
+                grade_bands=LEDGER,
                 description="茶山 A：三个月的奖惩按季度汇总结算。")
