@@ -96,7 +96,8 @@ def tenant_id(app):
 @pytest.mark.parametrize("change, field", [({"honour_bonus": {"galactic": "99"}}, "honour_bonus"),
                                            ({"inspection_penalty": {"county": "-1"}}, "inspection_penalty"),
                                            ({"reward_meeting": "-20"}, "reward_meeting"),
-                                           ({"handling_rate_threshold": "101"}, "handling_rate_threshold")])
+                                           ({"handling_rate_threshold": "101"}, "handling_rate_threshold"),
+                                           ({"rate_step": "0"}, "rate_step")])
 def test_bad_settings_are_refused_naming_the_field(app, tenant, change, field):
     with pytest.raises(OperationError) as caught:
         tenant_ops.update_settings(db.session.get(Tenant, tenant_id(app)), "chashan", change)

@@ -32,9 +32,10 @@ def _money(default: str, zh: str, en: str) -> fields.Decimal:
                           validate=validate.Range(min=0), metadata={"title_zh": zh, "title_en": en})
 
 
-def _points(default: str, zh: str, en: str, maximum=None) -> fields.Decimal:
+def _points(default: str, zh: str, en: str, maximum=None, positive: bool = False) -> fields.Decimal:
     return fields.Decimal(as_string=True, places=1, rounding=ROUND_HALF_UP, load_default=Decimal(default),
-                          validate=validate.Range(min=0, max=maximum), metadata={"title_zh": zh, "title_en": en})
+                          validate=validate.Range(min=0, max=maximum, min_inclusive=not positive),
+                          metadata={"title_zh": zh, "title_en": en})
 
 
 def _per_level(levels: dict, zh: str, en: str) -> fields.Dict:
@@ -85,7 +86,7 @@ class Settings(Schema):
     missed_deduction = _points("0.5", "每少一次扣分", "Deduction per missed Friday or month")
     handling_rate_threshold = _points("95", "处理率达标线（%）", "Handling rate threshold (%)", 100)
     satisfaction_threshold = _points("90", "满意率达标线（%）", "Satisfaction threshold (%)", 100)
-    rate_step = _points("5", "每少百分点", "Shortfall step (percentage points)", 100)
+    rate_step = _points("5", "每少百分点", "Shortfall step (percentage points)", 100, positive=True)
     rate_step_deduction = _points("0.5", "每少一档扣分", "Deduction per shortfall step")
     major_matter_deduction = _points("5", "重大事项未及时上报扣分（分/例）", "Late major matter deduction (points / case)")
     honour_bonus = _per_level(HONOUR_LEVELS, "荣誉加分（分/项）", "Honour bonus (points per honour)")
