@@ -209,3 +209,19 @@ def test_item_8_satisfaction_is_satisfied_votes_over_sampled_households(world):
     x, y = line(res[world.grids["X"]], "satisfaction"), line(res[world.grids["Y"]], "satisfaction")
     assert Decimal(x["points"]) == Decimal("9.0") and "8/10 = 80.00 %" in x["rule"] and "× 2 steps" in x["rule"]
     assert Decimal(y["points"]) == 10 and not y["nothing_due"]
+
+
+def test_the_letter_and_meeting_are_friday_mornings_and_the_joint_patrol_friday_afternoons(world):
+    days = fridays(world)
+    world.events("escalation_letter", "X", days[:-1], {"matters": 1}, hour=10)
+    world.events("escalation_letter", "X", days[-1:], {"matters": 1}, hour=14)  # afternoon: late
+    world.events("joint_patrol", "X1", days[:-1], {"start": "15:00", "end": "16:00", "log": "联合巡查"}, hour=15)
+    world.events("joint_patrol", "X1", days[-1:], {"start": "09:00", "end": "10:00", "log": "联合巡查"}, hour=9)
+    res = world.run("community_quarter", Q4)[world.grids["X"]]
+    assert points(res, "letter") == Decimal("9.5") and "(mornings)" in line(res, "letter")["rule"]
+    assert points(res, "joint_patrol") == Decimal("9.5") and "(afternoons)" in line(res, "joint_patrol")["rule"]
+    assert line(res, "letter")["evidence"]["note"] == days[-1].isoformat()
+    with world.scope():
+        tenant_ops.update_settings(db.session.get(Tenant, world.tenant.id), "chashan", {"check_time_of_day": False})
+    res = world.run("community_quarter", Q4)[world.grids["X"]]
+    assert points(res, "letter") == 10 and points(res, "joint_patrol") == 10

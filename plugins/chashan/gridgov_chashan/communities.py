@@ -3,7 +3,8 @@ one sheet per community (grids of level 1); an excellent community earns the qua
 
 Every event counts for the community it happened in (its own grid or a grid below it).
 Weekly items expect something on each working Friday of the quarter (a Friday that is a
-holiday expects nothing); item 3 expects a supervision record and a meeting notice each month.
+holiday expects nothing): the letter and the meeting in the morning, the joint patrol in the
+afternoon (setting ``check_time_of_day``); item 3 expects a supervision record and a meeting notice each month.
 """
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from sqlalchemy import or_, select
 
 from gridgov.assessment import Award, Evidence, ItemScore, SubjectScore, shortfall_steps
 from gridgov.extensions import db
-from gridgov.models import Case, Grid
+from gridgov.models import Case, Event, Grid
 from gridgov.operations.grids import subtree_ids
 from gridgov.plugins import Sheet, SheetItem
 from gridgov.surveys import satisfaction_rate
@@ -39,12 +40,28 @@ ITEMS = (
 )
 
 
-def _fridays_item(key, tally, due, per_miss) -> ItemScore:
-    """10 − ``per_miss`` per working Friday without the event, floor 0 (扣完为止)."""
-    missed = [d for d in due if not tally.by_day.get(d)]
+def _fridays_item(key, tally, done: set, due, per_miss, half: str) -> ItemScore:
+    """10 − ``per_miss`` per working Friday without the event (in its half of the day, ``done``),
+    floor 0 (扣完为止)."""
+    missed = [d for d in due if d not in done]
     points = max(ZERO, TEN - per_miss * len(missed))
-    rule = f"10 − {per_miss} × {len(missed)} missed of {len(due)} working Fridays, floor 0"
+    rule = f"10 − {per_miss} × {len(missed)} missed of {len(due)} working Fridays{half}, floor 0"
     return ItemScore(key, points, rule, Evidence(event_ids=tally.event_ids, note=dates(missed)))
+
+
+def _half_days(facts, tallies: dict, afternoon: bool) -> dict[int, set]:
+    """{subject: local days with one of its events in the morning (before noon) or afternoon}.
+    Facts count per day, not per half-day, so the times of these weekly events (a handful per
+    community and quarter) are read here — one query, logged. With ``check_time_of_day`` off,
+    any time of the day counts."""
+    if not facts.settings["check_time_of_day"]:
+        return {sid: set(t.by_day) for sid, t in tallies.items()}
+    ids = sorted({i for t in tallies.values() for i in t.event_ids})
+    rows = db.session.execute(select(Event.id, Event.occurred_at).where(Event.id.in_(ids))).all() if ids else []
+    local = {i: at.astimezone(facts.tz) for i, at in rows}
+    facts.log.append(["chashan.event_times", [[i, local[i].isoformat()] for i in sorted(local)]])
+    return {sid: {local[i].date() for i in t.event_ids if (local[i].hour >= 12) == afternoon}
+            for sid, t in tallies.items()}
 
 
 def _rate_item(key, rate, threshold_pp: Decimal, s, case_ids=()) -> ItemScore:
@@ -94,6 +111,9 @@ def score(facts) -> dict:
     letters = facts.count("chashan.escalation_letter", by="grid", daily=True)
     signins = facts.count("chashan.signin_meeting", by="grid", daily=True)
     joint = facts.count("chashan.joint_patrol", by="grid", daily=True)
+    mornings = {"letter": _half_days(facts, letters, False), "signin": _half_days(facts, signins, False)}
+    afternoons = _half_days(facts, joint, True)
+    am, pm = ("", "") if not s["check_time_of_day"] else (" (mornings)", " (afternoons)")
     supervision = facts.count("chashan.supervision", by="grid", daily=True)
     notices = facts.count("chashan.meeting_notice", by="grid", daily=True)
     limit = s["major_matter_report_hours"] * 60
@@ -118,13 +138,13 @@ def score(facts) -> dict:
         facts.log.append(["chashan.satisfaction", sid, votes.satisfied, votes.sampled])
         n_major = late[sid].count + unreported[sid].count
         out[sid] = SubjectScore(items=[
-            _fridays_item("letter", letters[sid], due, miss),
-            _fridays_item("signin", signins[sid], due, miss),
+            _fridays_item("letter", letters[sid], mornings["letter"][sid], due, miss, am),
+            _fridays_item("signin", signins[sid], mornings["signin"][sid], due, miss, am),
             ItemScore("supervision", max(ZERO, TEN - miss * len(lacking)),
                       f"10 − {miss} × {len(lacking)} months lacking a record or notice, floor 0",
                       Evidence(event_ids=supervision[sid].event_ids + notices[sid].event_ids, note="; ".join(lacking))),
             _judged("residents", residents, sid),
-            _fridays_item("joint_patrol", joint[sid], due, miss),
+            _fridays_item("joint_patrol", joint[sid], afternoons[sid], due, miss, pm),
             _rate_item("handling", handling, s["handling_rate_threshold"], s, late_cases),
             ItemScore("major", TEN - s["major_matter_deduction"] * n_major,
                       f"10 − {s['major_matter_deduction']} × {n_major} late or unreported (limit "

@@ -83,6 +83,9 @@ class Settings(Schema):
     fine_late_major_matter = _money("50", "重大事项未及时上报罚款（元/次）", "Late major matter fine (CNY / case)")
     # -- sheet B: communities (社区及网格挂点人员) --
     grade_bands = grade_bands_field()
+    check_time_of_day = fields.Boolean(
+        load_default=True, metadata={"title_zh": "核对上午/下午", "title_en": "Check morning and afternoon",
+                                     "description": "B1、B2 周五上午（12点前），B5 周五下午（12点起）"})
     missed_deduction = _points("0.5", "每少一次扣分", "Deduction per missed Friday or month")
     handling_rate_threshold = _points("95", "处理率达标线（%）", "Handling rate threshold (%)", 100)
     satisfaction_threshold = _points("90", "满意率达标线（%）", "Satisfaction threshold (%)", 100)
