@@ -2,7 +2,7 @@
 setting with its default (nothing the sheets read is a constant in code)."""
 from decimal import ROUND_HALF_UP, Decimal
 
-from marshmallow import Schema, ValidationError, fields, validate
+from marshmallow import Schema, ValidationError, fields, post_load, validate
 
 from gridgov.assessment import grade_bands_field
 
@@ -49,13 +49,17 @@ def _per_level(levels: dict, zh: str, en: str) -> fields.Dict:
         if any(Decimal(v) < 0 for v in value.values()):
             raise ValidationError("points per level must not be negative")
 
-    return fields.Dict(keys=fields.String(), values=fields.Decimal(places=1), load_default=lambda: dict(default),
+    return fields.Dict(keys=fields.String(), values=fields.Decimal(places=1, as_string=True),
+                       load_default=lambda: dict(default),
                        validate=check, metadata={"title_zh": zh, "title_en": en})
 
 
 def per_level(settings, name: str, levels: dict) -> dict:
     """The setting ``name`` with the default of every level it leaves out."""
     return {key: Decimal((settings.get(name) or {}).get(key, value)) for key, (_, _, value) in levels.items()}
+
+
+LEVEL_TABLES = {"honour_bonus": HONOUR_LEVELS, "inspection_penalty": INSPECTION_LEVELS}
 
 
 class Settings(Schema):
@@ -107,3 +111,8 @@ class Settings(Schema):
         validate=validate.OneOf(list(RANKING_BASES), labels=list(RANKING_BASES.values())),
         metadata={"title_zh": "年度排名依据", "title_en": "Annual ranking basis"})
     annual_award_per_staff = _money("200", "年度第一社区挂点人员奖励（元/人）", "Annual first community award (CNY / staff member)")
+
+    @post_load
+    def _complete_levels(self, data, **kwargs):
+        """A level table saved with some levels keeps the defaults of the others."""
+        return {**data, **{name: per_level(data, name, levels) for name, levels in LEVEL_TABLES.items() if name in data}}
