@@ -159,6 +159,8 @@ def test_r5_the_street_meeting_is_on_the_first_working_monday_when_the_first_mon
         assert not workdays.is_working_day(dt.date(2025, 10, 6))
     world.events("meeting_attendance", "X1", [dt.date(2025, 10, 13)], {"meeting": "street_first_monday"}, **actor)
     world.events("meeting_attendance", "X1", [dt.date(2025, 10, 3)], {"meeting": "community_friday"}, **actor)
+    world.events("meeting_attendance", "X1", [dt.date(2025, 10, 10)], {"meeting": "community_friday"}, hour=15,
+                 **actor)  # an afternoon: not the morning meeting
     res = world.run("director_month", OCTOBER)[world.people["dX"]]
     assert money(res, "r5") == 20 and "1 meetings (2025-10-13)" in line(res, "r5")["rule"]
 

@@ -14,12 +14,12 @@ from sqlalchemy import or_, select
 
 from gridgov.assessment import Award, Evidence, ItemScore, SubjectScore, shortfall_steps
 from gridgov.extensions import db
-from gridgov.models import Case, Event, Grid
+from gridgov.models import Case, Grid
 from gridgov.operations.grids import subtree_ids
 from gridgov.plugins import Sheet, SheetItem
 from gridgov.surveys import satisfaction_rate
 
-from .days import dates, fridays, month_label, months
+from .days import dates, fridays, half_days, month_label, months
 from .settings import HONOUR_LEVELS, INSPECTION_LEVELS, per_level
 
 TEN, TWENTY, ZERO = Decimal(10), Decimal(20), Decimal(0)
@@ -47,21 +47,6 @@ def _fridays_item(key, tally, done: set, due, per_miss, half: str) -> ItemScore:
     points = max(ZERO, TEN - per_miss * len(missed))
     rule = f"10 − {per_miss} × {len(missed)} missed of {len(due)} working Fridays{half}, floor 0"
     return ItemScore(key, points, rule, Evidence(event_ids=tally.event_ids, note=dates(missed)))
-
-
-def _half_days(facts, tallies: dict, afternoon: bool) -> dict[int, set]:
-    """{subject: local days with one of its events in the morning (before noon) or afternoon}.
-    Facts count per day, not per half-day, so the times of these weekly events (a handful per
-    community and quarter) are read here — one query, logged. With ``check_time_of_day`` off,
-    any time of the day counts."""
-    if not facts.settings["check_time_of_day"]:
-        return {sid: set(t.by_day) for sid, t in tallies.items()}
-    ids = sorted({i for t in tallies.values() for i in t.event_ids})
-    rows = db.session.execute(select(Event.id, Event.occurred_at).where(Event.id.in_(ids))).all() if ids else []
-    local = {i: at.astimezone(facts.tz) for i, at in rows}
-    facts.log.append(["chashan.event_times", [[i, local[i].isoformat()] for i in sorted(local)]])
-    return {sid: {local[i].date() for i in t.event_ids if (local[i].hour >= 12) == afternoon}
-            for sid, t in tallies.items()}
 
 
 def _rate_item(key, rate, threshold_pp: Decimal, s, case_ids=()) -> ItemScore:
@@ -111,8 +96,8 @@ def score(facts) -> dict:
     letters = facts.count("chashan.escalation_letter", by="grid", daily=True)
     signins = facts.count("chashan.signin_meeting", by="grid", daily=True)
     joint = facts.count("chashan.joint_patrol", by="grid", daily=True)
-    mornings = {"letter": _half_days(facts, letters, False), "signin": _half_days(facts, signins, False)}
-    afternoons = _half_days(facts, joint, True)
+    mornings = {"letter": half_days(facts, letters, False), "signin": half_days(facts, signins, False)}
+    afternoons = half_days(facts, joint, True)
     am, pm = ("", "") if not s["check_time_of_day"] else (" (mornings)", " (afternoons)")
     supervision = facts.count("chashan.supervision", by="grid", daily=True)
     notices = facts.count("chashan.meeting_notice", by="grid", daily=True)

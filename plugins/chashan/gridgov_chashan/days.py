@@ -1,8 +1,14 @@
 """The days the chashan rules expect something on, from the official calendar (SCHEMES.md
-conventions): working days, working Fridays, the first working Monday of each month."""
+conventions): working days, working Fridays, the first working Monday of each month; and the
+half of the day ("周五上午", "周五下午") an event fell in."""
 from __future__ import annotations
 
 import datetime as dt
+
+from sqlalchemy import select
+
+from gridgov.extensions import db
+from gridgov.models import Event
 
 FRIDAY, MONDAY = 4, 0
 
@@ -42,3 +48,18 @@ def required_days(facts, working: list[dt.date]) -> list[dt.date]:
 
 def dates(days) -> str:
     return ", ".join(d.isoformat() for d in days)
+
+
+def half_days(facts, tallies: dict, afternoon: bool) -> dict[int, set]:
+    """{subject: local days with one of its events in the morning (before noon) or afternoon}.
+    Facts count per day, not per half-day, so the times of these weekly or monthly events (a
+    handful per subject and period) are read here — one query, logged. With ``check_time_of_day`` off,
+    any time of the day counts."""
+    if not facts.settings["check_time_of_day"]:
+        return {sid: set(t.by_day) for sid, t in tallies.items()}
+    ids = sorted({i for t in tallies.values() for i in t.event_ids})
+    rows = db.session.execute(select(Event.id, Event.occurred_at).where(Event.id.in_(ids))).all() if ids else []
+    local = {i: at.astimezone(facts.tz) for i, at in rows}
+    facts.log.append(["chashan.event_times", [[i, local[i].isoformat()] for i in sorted(local)]])
+    return {sid: {local[i].date() for i in t.event_ids if (local[i].hour >= 12) == afternoon}
+            for sid, t in tallies.items()}

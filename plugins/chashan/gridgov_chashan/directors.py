@@ -5,8 +5,9 @@ The same seven lines (R1–R5 rewards, F1–F2 fines) make the monthly ledger
 line sums the months of the period and says in its rule what each month earned or cost, so a
 month's net, even a negative one, is the monthly ledger's total money.
 
-A meeting pays once on its day: the community meeting on a working Friday, the street meeting
-on the first working Monday of the month; an attendance recorded on another day earns nothing.
+A meeting pays once on its day: the community meeting on a working Friday morning, the street
+meeting on the morning of the first working Monday of the month (the morning is checked unless
+``check_time_of_day`` is off); an attendance recorded on another day earns nothing.
 
 Attribution: patrols and major matters belong to the grid the director is assigned to (events in
 it); reports, resident issues, hosted visits and meetings are the director's own (the actor);
@@ -26,7 +27,7 @@ from gridgov.extensions import db
 from gridgov.models import Assignment, Event
 from gridgov.plugins import GradeBand, Sheet, SheetItem
 
-from .days import dates, first_mondays, fridays, month_label, months, required_days
+from .days import dates, first_mondays, fridays, half_days, month_label, months, required_days
 
 ITEMS = (
     SheetItem("r1", "R1 每天巡查不少于1小时且网格日志工整详细", "R1 Daily patrol of at least 1 h and a tidy log"),
@@ -108,6 +109,7 @@ def score(facts) -> dict:
     friday = facts.count("chashan.meeting_attendance", by="actor", daily=True, payload={"meeting": "community_friday"})
     monday = facts.count("chashan.meeting_attendance", by="actor", daily=True,
                          payload={"meeting": "street_first_monday"})
+    mornings = {"friday": half_days(facts, friday, False), "monday": half_days(facts, monday, False)}
     limit = s["major_matter_report_hours"] * 60
     late = facts.count("chashan.major_matter", by="grid", daily=True, payload={"community_delay_minutes": (">", limit)})
     unreported = facts.count("chashan.major_matter", by="grid", daily=True,
@@ -133,8 +135,8 @@ def score(facts) -> dict:
         counts = _by_month(valid[sid], spans)
         r2 = [s["reward_reports"] if n >= s["valid_reports_minimum"] else Decimal(0) for n in counts]
         r3n, r4n = _by_month(issues[sid], spans), _by_month(visits[sid], spans)
-        attended = sorted({d for d in friday[sid].by_day if d in fridays_due}
-                          | {d for d in monday[sid].by_day if d in mondays_due})
+        attended = sorted({d for d in mornings["friday"][sid] if d in fridays_due}
+                          | {d for d in mornings["monday"][sid] if d in mondays_due})
         meetings = [len([d for d in attended if first <= d < end]) for first, end in spans]
         f2n = [a + b for a, b in zip(_by_month(late[sid], spans), _by_month(unreported[sid], spans))]
         out[sid] = SubjectScore(items=[
