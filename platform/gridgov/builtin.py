@@ -104,3 +104,11 @@ def gridgov_scheduled_jobs():
 
     return [ScheduledJob("overdue_sweep", "*/15 * * * *", "gridgov.operations.cases.sweep_overdue",
                          "超期案件巡检", "Overdue case sweep", per_tenant=True)]
+
+
+@hookimpl
+def gridgov_reports():
+    """The ranking (考核排名) and the score sheets (考核评分明细) of any assessment run."""
+    from .reports import core_reports
+
+    return core_reports()

@@ -59,6 +59,17 @@ def gridgov_event_types():
         ``Schema`` class for its payload. The payload of every event of that type is loaded
         through the schema before it is stored (unknown fields refused, as marshmallow 4 does
         by default); ``Decimal`` and ``date`` values are stored as strings.
+
+    A schema sees one payload; a rule about *other* events (计生: no check-out without that
+    day's check-in, one check-in a day) goes in the type's optional ``check(event, earlier)``
+    callable. It is called after every event of a batch passed validation, inside the
+    request's transaction and tenant scope, in input order: ``event`` is the validated row as a
+    dict (``type``, ``occurred_at`` — an aware datetime —, ``grid_id``, ``actor_person_id``,
+    ``subject_person_id``, ``place_id``, ``amends_id``, ``voids_id``, ``payload`` as it will be
+    stored), ``earlier`` the rows of the same batch before it (not yet written: query the stored
+    events and look through ``earlier``). It returns None, or errors keyed by field
+    (``{"occurred_at": ["no check-in on 2026-03-02"]}``), which refuse the whole batch (422),
+    nothing written. Replays of an idempotency key are not checked again.
     """
 
 
@@ -67,7 +78,12 @@ def gridgov_place_kinds():
     """Declare the kinds of register entries (places) this scheme keeps.
 
     :returns: a list of :class:`gridgov.plugins.PlaceKind`, each with an optional marshmallow
-        ``Schema`` class validating the place's ``attributes``.
+        ``Schema`` class validating the place's ``attributes``. A kind whose entries are
+        personal data (a household, a woman of childbearing age) sets ``personal=True`` and
+        ``readers`` (the tenant roles of the logins that need them, default tenant
+        administrators): the register API and console answer 403 to any other login, leave
+        such entries out of an unfiltered list, and write an audit entry (action ``read``) for
+        each personal entry they show.
     """
 
 
@@ -173,4 +189,23 @@ def gridgov_assessment_sheets():
 
     The engine adds items up (base + bonus − penalty), grades, ranks (equal totals share a
     rank), stores each line with its evidence, and runs the whole as a background job.
+    """
+
+
+@hookspec
+def gridgov_reports():
+    """Declare the reports (报表) of this scheme: tables built from its runs or periods.
+
+    :returns: a list of :class:`gridgov.plugins.Report`. Keys are namespaced like event types
+        (``director_ledger`` from ``chashan`` becomes ``chashan.director_ledger``); two reports
+        with one key, a report whose ``build`` is not callable or whose ``needs`` is unknown,
+        are refused at start-up.
+
+    ``build(request)`` is called inside the tenant's scope with a
+    :class:`gridgov.reports.ReportRequest` (the run, or the period, an optional grid and
+    subject filter, the locale and the login) and returns a :class:`gridgov.reports.ReportTable`
+    (title, :class:`gridgov.reports.Column` list, rows of plain values). The core renders it as
+    a console page (报表), as CSV (UTF-8 with BOM) and XLSX downloads, and as JSON through the
+    API; it checks access first (managers always, others only for ``published_readers`` reports
+    of a published run). A report only reads: it must not write.
     """

@@ -57,21 +57,38 @@ class Role:
 
 @dataclasses.dataclass(frozen=True)
 class EventType:
+    """A form. ``check(event, earlier)`` (optional) checks an event against stored data before
+    it is written — see ``gridgov_event_types``: ``event`` is the validated row (a dict with
+    ``type``, ``occurred_at``, ``grid_id``, ``actor_person_id``, ``payload`` ...), ``earlier`` the
+    rows of the same batch before it; it returns None, or errors keyed by field, which refuse
+    the whole batch."""
+
     key: str
     title_zh: str
     title_en: str
     schema: type[marshmallow.Schema]
     description: str = ""
     plugin: str = ""
+    check: Callable[[dict, list], Mapping | None] | None = None
 
 
 @dataclasses.dataclass(frozen=True)
 class PlaceKind:
+    """A kind of register entry. ``personal=True``: its entries are personal data (户籍, 育龄妇女):
+    only logins whose tenant role is in ``readers`` may read them (API and console answer 403
+    to others, and leave them out of unfiltered lists), and every read of one is written to the
+    audit log (action ``read``, one entry per record)."""
+
     key: str
     title_zh: str
     title_en: str
     schema: type[marshmallow.Schema] | None = None
     plugin: str = ""
+    personal: bool = False
+    readers: tuple[str, ...] = ("tenant_admin",)
+
+    def may_read(self, tenant_role: str | None) -> bool:
+        return not self.personal or tenant_role in self.readers
 
 
 @dataclasses.dataclass(frozen=True)
@@ -259,6 +276,49 @@ def _check_sheet(plugin: str, sheet: Sheet) -> None:
         raise PluginError(f"{where}: grade bands go from the highest minimum down to one band with minimum None")
 
 
+# -- reports (hook ``gridgov_reports``; rendering and access in gridgov.reports) ----------------
+
+REPORT_NEEDS = ("run", "period", "none")
+
+
+@dataclasses.dataclass(frozen=True)
+class Report:
+    """A report (报表) a plugin declares; see ``gridgov_reports`` and :mod:`gridgov.reports`.
+
+    ``build(request)`` receives a :class:`gridgov.reports.ReportRequest` and returns a
+    :class:`gridgov.reports.ReportTable`; the core renders it as a console page, CSV, XLSX and
+    JSON. ``needs``: ``"run"`` — a run of one of ``sheets`` (full keys, ``"chashan.communities"``;
+    empty means any sheet); ``"period"`` — a period of ``period_kind``; ``"none"`` — nothing.
+    ``published_readers``: any user of the tenant may read it once the run is published
+    (otherwise assessors and tenant administrators only)."""
+
+    key: str
+    title_zh: str
+    title_en: str
+    build: Callable[..., Any]
+    needs: str = "run"
+    sheets: tuple[str, ...] = ()
+    period_kind: str | None = None
+    published_readers: bool = False
+    description: str = ""
+    plugin: str = ""
+
+    def title(self, locale: str = "zh") -> str:
+        return self.title_en if str(locale).startswith("en") else self.title_zh
+
+
+def _check_report(plugin: str, report: Report) -> None:
+    where = f"report {report.key!r} of {plugin!r}"
+    if not callable(report.build):
+        raise PluginError(f"{where}: build must be a callable")
+    if report.needs not in REPORT_NEEDS:
+        raise PluginError(f"{where}: needs must be one of {list(REPORT_NEEDS)}")
+    if report.needs == "period" and report.period_kind not in PERIOD_KINDS:
+        raise PluginError(f"{where}: needs='period' requires period_kind in {list(PERIOD_KINDS)}")
+    if isinstance(report.sheets, str):
+        raise PluginError(f"{where}: sheets is a tuple of sheet keys, not a string")
+
+
 def _namespaced(plugin: str, key: str) -> str:
     if "." in key:
         ns, _, short = key.partition(".")
@@ -282,6 +342,7 @@ class Registry:
         self.case_categories: dict[str, CaseCategory] = {}
         self.settings_schemas: dict[str, type[marshmallow.Schema]] = {}
         self.sheets: dict[str, Sheet] = {}
+        self.reports: dict[str, Report] = {}
         for name in self.plugin_names():
             self._collect(name)
 
@@ -318,6 +379,8 @@ class Registry:
             for et in group:
                 if not (isinstance(et.schema, type) and issubclass(et.schema, marshmallow.Schema)):
                     raise PluginError(f"event type {et.key!r} of {name!r} has no marshmallow schema")
+                if et.check is not None and not callable(et.check):
+                    raise PluginError(f"event type {et.key!r} of {name!r}: check must be a callable")
                 self._add(self.event_types, name, et, "event type")
         for group in self.call(name, "gridgov_place_kinds"):
             for kind in group:
@@ -335,6 +398,10 @@ class Registry:
             for sheet in group:
                 _check_sheet(name, sheet)
                 self._add(self.sheets, name, sheet, "assessment sheet")
+        for group in self.call(name, "gridgov_reports"):
+            for report in group or ():
+                _check_report(name, report)
+                self._add(self.reports, name, report, "report")
         schema = self.call(name, "gridgov_settings_schema")
         if schema is not None:
             self.settings_schemas[name] = schema
@@ -383,6 +450,10 @@ class TenantPlugins:
     @property
     def sheets(self) -> dict[str, Sheet]:
         return self._filter(self.registry.sheets)
+
+    @property
+    def reports(self) -> dict[str, Report]:
+        return self._filter(self.registry.reports)
 
     def levels(self) -> list[Level]:
         for name in reversed(self.names):  # a scheme's levels win over the core's generic ones
