@@ -164,11 +164,24 @@ def _progress(run: AssessmentRun, percent: int, note: str) -> None:
             .values(progress=percent, progress_note=note))
 
 
-def compute_job(run_id: int) -> None:
+def compute_now(run: AssessmentRun, user) -> AssessmentRun:
+    """Compute a draft or computed run in the caller's transaction, without a job (the demo
+    loader, scripts): the same scoring as :func:`compute_job`, without progress reports — nobody
+    watches, and on SQLite a second connection could not write while the caller holds the lock."""
+    require_manager(user, "compute assessment runs")
+    _refuse_if_published(run, "be computed again")
+    run.computations += 1
+    audit.record("compute", run, changes={"computation": run.computations})
+    compute_job(run.id, report_progress=False)
+    return run
+
+
+def compute_job(run_id: int, report_progress: bool = True) -> None:
     """The background job: score the run's subjects from the period's facts and store the sheets.
 
     A pure function of (scheme version, tenant settings, facts): the fingerprint hashes these,
     and an unchanged period gives the same sheets and the same fingerprint."""
+    progress = _progress if report_progress else (lambda *args: None)
     run = get_run(run_id)
     if run.state == PUBLISHED:  # published while this job was queued: frozen, nothing to do
         return
@@ -177,12 +190,12 @@ def compute_job(run_id: int) -> None:
     subjects = (named_subjects(sheet, run.subject_ids) if run.subject_ids is not None
                 else default_subjects(sheet, run.period_start, run.period_end))
     settings = plugin_settings(sheet)
-    _progress(run, 10, "counting facts")
+    progress(run, 10, "counting facts")
     facts = Facts(sheet, run.period_start, run.period_end, subjects, settings, ZoneInfo(tenant.timezone))
     scored = sheet.score(facts) if subjects else {}
     if set(scored) != set(subjects):
         raise OperationError({"sheet": [f"{sheet.key} scored subjects {sorted(scored)}, the run has {sorted(subjects)}"]})
-    _progress(run, 70, "grading and ranking")
+    progress(run, 70, "grading and ranking")
     outcomes = [outcome(sheet, sid, scored[sid]) for sid in subjects]
     rank_and_award(sheet, outcomes, settings)
     db.session.execute(delete(AssessmentResult).where(AssessmentResult.run_id == run.id))
