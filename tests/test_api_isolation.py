@@ -28,7 +28,7 @@ ID_ARGS = ("grid_id", "unit_id", "person_id", "assignment_id", "place_id", "even
            "run_id")
 LISTS = {"grids": Grid, "units": Unit, "people": Person, "assignments": Assignment, "places": Place, "events": Event,
          "cases": Case, "reminders": CaseReminder, "assessment/runs": AssessmentRun}
-CATALOGUES = {"event-types", "roles", "place-kinds", "case-categories", "assessment/sheets"}  # what plugins declare: no tenant rows
+CATALOGUES = {"event-types", "roles", "place-kinds", "case-categories", "assessment/sheets", "reports"}  # what plugins declare: no tenant rows
 ALL_TIME = {"from": "2000-01-01", "to": "2100-01-01"}
 # query filters naming B's objects: (parameter, key of B's ids); the list must come back empty
 LIST_FILTERS = {
@@ -141,6 +141,7 @@ def tenant_rules(app) -> list:
 def fill(rule: str, slug: str, ids: dict) -> str:
     """The URL of ``rule`` for ``slug``, its object ids taken from ``ids`` by argument name."""
     url = rule.replace("<slug>", slug).replace("<plugin>", "core").replace("<number>", ids["case_number"])
+    url = url.replace("<key>", f"core.ranking?run_id={ids['run_id']}")  # a report over the tenant's run
     for arg in ID_ARGS:
         url = url.replace(f"<int:{arg}>", str(ids[arg]))
     assert "<" not in url, f"the walk cannot fill {rule}: teach fill() its argument"

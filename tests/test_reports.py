@@ -297,3 +297,154 @@ def test_access_managers_always_others_only_published_readers_after_publication(
         with pytest.raises(Forbidden):
             _request(computed, user="outsider", key="core.sheet")  # line items are not
         _request(computed, user="outsider", key="reptest.monthly", run_id=None, period_start="2026-11-01")
+
+
+# -- the API ------------------------------------------------------------------------------------
+
+
+def api(world, client, user="judge", slug=None):
+    from api_support import TenantClient
+
+    return TenantClient(client, world.tokens[user], slug or world.tenant.slug)
+
+
+def test_api_lists_the_reports_a_login_may_open(computed, client):
+    keys = {r["key"] for r in api(computed, client).get("reports").get_json()}
+    assert {"core.ranking", "core.sheet", "reptest.monthly", "reptest.grid_list"} <= keys
+    ranking = next(r for r in api(computed, client).get("reports").get_json() if r["key"] == "core.ranking")
+    assert (ranking["needs"], ranking["published_readers"], ranking["plugin"]) == ("run", True, "core")
+    outsider = {r["key"] for r in api(computed, client, "outsider").get("reports").get_json()}
+    assert "core.ranking" in outsider and "core.sheet" not in outsider
+
+
+def test_api_report_as_json_csv_and_xlsx(computed, client):
+    judge = api(computed, client)
+    response = judge.get("reports/core.ranking", query={"run_id": computed.run_id})
+    assert response.status_code == 200, response.get_data(as_text=True)
+    body = response.get_json()
+    assert body["key"] == "core.ranking" and body["columns"][0]["title"] == "名次"
+    top = next(r for r in body["rows"] if r["subject"] == "社区A")
+    assert (top["total"], top["money"], top["grade"]) == ("95.00", "1000.00", "优秀")
+
+    response = judge.get("reports/core.ranking", query={"run_id": computed.run_id, "format": "csv"})
+    assert response.status_code == 200 and response.content_type == "text/csv; charset=utf-8"
+    assert response.data.startswith(b"\xef\xbb\xbf" + "名次,考核对象,总分".encode())
+    disposition = response.headers["Content-Disposition"]
+    assert "filename*=UTF-8''" in disposition
+    assert unquote(disposition.split("UTF-8''")[1]) == f"考核排名_2026年11月_#{computed.run_id}.csv"
+
+    response = judge.get("reports/core.sheet", query={"run_id": computed.run_id, "format": "xlsx", "lang": "en"})
+    assert response.status_code == 200
+    assert response.content_type == "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    ws = openpyxl.load_workbook(io.BytesIO(response.data)).active
+    assert [c.value for c in ws[3]][:3] == ["Subject", "Item", "Points"]
+
+
+@pytest.mark.parametrize("query, field", [
+    ({}, "run_id"),
+    ({"run_id": "abc"}, "run_id"),
+    ({"run_id": "-4"}, "run_id"),
+    ({"run_id": "{run}", "format": "pdf"}, "format"),
+    ({"run_id": "{run}", "grid_id": "x"}, "grid_id"),
+])
+def test_api_bad_parameters_are_400_naming_the_field(computed, client, query, field):
+    query = {k: v.replace("{run}", str(computed.run_id)) for k, v in query.items()}
+    response = api(computed, client).get("reports/core.ranking", query=query)
+    assert response.status_code == 400, response.get_data(as_text=True)
+    assert field in response.get_json()["errors"]["query"]
+
+
+def test_api_period_report_needs_a_valid_period_start(computed, client):
+    judge = api(computed, client)
+    response = judge.get("reports/reptest.monthly", query={"period_start": "2026-11-07"})
+    assert response.status_code == 400 and "period_start" in response.get_json()["errors"]["query"]
+    assert judge.get("reports/reptest.monthly", query={"period_start": "2026-11-01"}).status_code == 200
+
+
+def test_api_unknown_report_and_another_tenants_run_are_404(computed, client, factory):
+    other = factory.tenant("other-t", plugins=["assesstest"])
+    _, token = factory.user("other-admin", other, "tenant_admin")
+    from api_support import TenantClient
+
+    stranger = TenantClient(client, token, other.slug)
+    response = stranger.get("reports/core.ranking", query={"run_id": computed.run_id})
+    assert response.status_code == 404 and response.get_json()["message"] == "assessment run not found"
+    assert stranger.get("reports/nope.report").status_code == 404
+    assert api(computed, client, slug=other.slug).get("reports").status_code == 404  # not a member
+
+
+def test_api_access_draft_is_closed_published_ranking_open(computed, client):
+    outsider = api(computed, client, "outsider")
+    assert outsider.get("reports/core.ranking", query={"run_id": computed.run_id}).status_code == 403
+    publish(computed)
+    response = outsider.get("reports/core.ranking", query={"run_id": computed.run_id})
+    assert response.status_code == 200 and len(response.get_json()["rows"]) == 3
+    assert outsider.get("reports/core.sheet", query={"run_id": computed.run_id}).status_code == 403
+
+
+# -- the console --------------------------------------------------------------------------------
+
+
+def console_as(client, user):
+    from console_support import Console
+
+    console = Console(client)
+    assert console.login(f"u-{user}").status_code == 302
+    return console
+
+
+def test_console_report_page_and_downloads(computed, client):
+    console = console_as(client, "judge")
+    page = console.get("/admin/reports/").get_data(as_text=True)
+    assert "报表" in page and "core.ranking" in page
+    page = console.get("/admin/reports/", query_string={"report": "core.ranking"}).get_data(as_text=True)
+    assert f'value="{computed.run_id}"' in page and "社区月度考核 · 2026年11月 · 已计算" in page
+    response = console.get("/admin/reports/", query_string={"report": "core.ranking", "run_id": computed.run_id})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "<th>名次</th>" in page and "社区A" in page and "¥1,000.00" in page and "下载CSV" in page and "下载Excel" in page
+    csv_link = re.search(r'href="([^"]+)" data-format="csv"', page).group(1).replace("&amp;", "&")
+    response = console.get(csv_link)
+    assert response.status_code == 200 and response.data.startswith(b"\xef\xbb\xbf")
+    assert "名次" in response.data.decode("utf-8-sig")
+    xlsx_link = re.search(r'href="([^"]+)" data-format="xlsx"', page).group(1).replace("&amp;", "&")
+    response = console.get(xlsx_link)
+    assert response.status_code == 200 and response.data[:2] == b"PK"
+    assert openpyxl.load_workbook(io.BytesIO(response.data)).active["A3"].value == "名次"
+    page = console.get("/admin/reports/", query_string={"report": "core.ranking", "run_id": computed.run_id,
+                                                         "lang": "en"}).get_data(as_text=True)
+    assert "<th>Rank</th>" in page and "Download Excel" in page
+
+
+def test_console_bad_parameters_are_flashed_never_a_500(computed, client, factory):
+    console = console_as(client, "judge")
+    for query in ({"report": "core.ranking", "run_id": "abc"}, {"report": "core.ranking", "run_id": "999999"},
+                  {"report": "reptest.monthly", "period_start": "2026-11-05"}, {"report": "nope"},
+                  {"report": "core.ranking", "run_id": computed.run_id, "grid_id": "x"}):
+        response = console.get("/admin/reports/", query_string=query)
+        assert response.status_code == 200, query
+        page = response.get_data(as_text=True)
+        assert "alert-danger" in page or "alert-error" in page, query
+        assert 'id="report-table"' not in page
+        response = console.get("/admin/reports/download/", query_string={**query, "format": "csv"})
+        assert response.status_code == 302, query
+
+
+def test_console_access_and_login(computed, client):
+    anonymous = client.get("/admin/reports/", query_string={"report": "core.ranking", "run_id": computed.run_id})
+    assert anonymous.status_code == 302 and "/login" in anonymous.headers["Location"]
+    assert client.get("/admin/reports/download/", query_string={"report": "core.ranking", "run_id": computed.run_id,
+                                                               "format": "csv"}).status_code == 302
+    console = console_as(client, "outsider")
+    response = console.get("/admin/reports/", query_string={"report": "core.ranking", "run_id": computed.run_id})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200 and 'id="report-table"' not in page and "95.00" not in page
+    assert "until the assessment is published" in page
+    download = console.get("/admin/reports/download/", query_string={"report": "core.ranking", "run_id": computed.run_id,
+                                                                    "format": "xlsx"})
+    assert download.status_code == 302
+    publish(computed)
+    page = console.get("/admin/reports/", query_string={"report": "core.ranking", "run_id": computed.run_id}).get_data(as_text=True)
+    assert 'id="report-table"' in page and "社区A" in page
+    page = console.get("/admin/reports/", query_string={"report": "core.sheet", "run_id": computed.run_id}).get_data(as_text=True)
+    assert 'id="report-table"' not in page and "巡查" not in page

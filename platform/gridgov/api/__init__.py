@@ -15,9 +15,10 @@ from flask_smorest import Api
 
 from ..extensions import csrf
 from . import assessment, attachments, cases, catalogue, errors, events, grids, platform, registers
+from . import reports as report_api
 
 BLUEPRINTS = [platform.account, platform.tenants, grids.blp, *registers.BLUEPRINTS, events.blp, catalogue.blp,
-              cases.blp, attachments.blp, assessment.blp]
+              cases.blp, attachments.blp, assessment.blp, report_api.blp]
 BEARER_SCHEME = {"type": "http", "scheme": "bearer", "description": "a per-user API token"}
 
 
