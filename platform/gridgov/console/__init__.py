@@ -11,6 +11,7 @@ Views (menu order):
 - tenant views, for the chosen tenant — Grids, Units, People, Assignments, Places, Events,
   Audit log; tenant admins write, other roles read (events: every role but viewer records);
 - case work (:mod:`.cases`, :mod:`.case_metrics`) — the case queues and pages, case metrics;
+- assessment (category "Assessment" 考核, :mod:`.assessment`) — runs, score sheets, judged inputs;
 - reports (报表, :mod:`.reports`) — any report of the tenant's plugins, CSV and Excel downloads;
 - platform views, for platform administrators (category "Platform") — Tenants, Users,
   Memberships, Plugin settings, Platform audit log, Working-day calendar (:mod:`.calendar`);
@@ -27,7 +28,7 @@ from flask_admin.theme import Bootstrap4Theme
 from flask_babel import lazy_gettext as _l
 
 from . import audit, auth, calendar, case_metrics, cases, context, events, grids, platform, registers, settings
-from . import open311, surveys
+from . import assessment, open311, surveys
 from . import reports as report_views
 from .helpers import is_english, lang_url, local_time, title
 from .index import ConsoleIndexView
@@ -42,6 +43,8 @@ def build_views() -> list:
         views.append(cls(model, name=name, endpoint=f"console_{url.replace('-', '_')}", url=url))
     for cls, name, url in cases.VIEWS + case_metrics.VIEWS:
         views.append(cls(name=name, endpoint=f"console_{url.replace('-', '_')}", url=url))
+    for cls, name, url in assessment.VIEWS:
+        views.append(cls(name=name, endpoint=f"console_{url.replace('-', '_')}", url=url, category=assessment.CATEGORY))
     for cls, name, url in report_views.VIEWS:  # 报表
         views.append(cls(name=name, endpoint=f"console_{url.replace('-', '_')}", url=url))
     for cls, model, name, url in platform.VIEWS + audit.PLATFORM_VIEWS:
