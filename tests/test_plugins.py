@@ -273,8 +273,8 @@ DEFAULTS = {
     "chashan": {"required_patrol_days": "working_days", "patrol_minimum_minutes": 60,
                 "major_matter_report_hours": 2, "honour_bonus_cap": None, "annual_ranking_basis": "mean_of_quarters"},
     "mengjin_fees": {"service_group_floor_at_zero": True},
-    "zhanqian": {"required_inspections_per_month": 4, "excellent_min": Decimal("95"), "good_min": Decimal("85"),
-                 "pass_min": Decimal("65")},
+    "zhanqian": {"required_inspections_per_month": 4, "bonus_cap": Decimal("20"), "quarter_rollup": "mean",
+                 "grade_bands": {"excellent": Decimal("95"), "good": Decimal("85"), "pass": Decimal("65")}},
     "jinzhou_streets": {"deduction_road_market": Decimal("1.0"), "deduction_window_posters": Decimal("1.0"),
                         "advanced_groups_per_quarter": 3, "advanced_individuals_per_quarter": 5},
     "dafang_fire": {"hazard_hotline": "96119", "station_monthly_quota": 20},
@@ -302,18 +302,18 @@ def test_settings_are_validated_stored_and_merged_with_defaults(app, factory):
     tenant = factory.tenant("zq", plugins=["zhanqian"])
     with app.app_context():
         t = db.session.get(Tenant, tenant.id)
-        tenant_ops.update_settings(t, "zhanqian", {"required_inspections_per_month": 6, "excellent_min": "96"})
+        tenant_ops.update_settings(t, "zhanqian", {"required_inspections_per_month": 6, "bonus_cap": "15"})
         db.session.commit()
     with app.app_context():
         t = db.session.get(Tenant, tenant.id)
         settings = tenant_ops.get_settings(t, "zhanqian")
         assert settings["required_inspections_per_month"] == 6
-        assert settings["excellent_min"] == Decimal("96.0") and settings["good_min"] == Decimal("85")
-        assert t.settings["zhanqian"]["excellent_min"] == "96.0"  # stored as a string, not a float
+        assert settings["bonus_cap"] == Decimal("15.0") and settings["grade_bands"]["good"] == Decimal("85")
+        assert t.settings["zhanqian"]["bonus_cap"] == "15.0"  # stored as a string, not a float
         before = dict(t.settings)
         for bad, field in [({"required_inspections_per_month": 0}, "required_inspections_per_month"),
                            ({"required_inspections_per_month": "four"}, "required_inspections_per_month"),
-                           ({"good_min": "97"}, "good_min"),
+                           ({"grade_bands": {"good": "97"}}, "grade_bands"),
                            ({"weight": 3}, "weight")]:
             with pytest.raises(OperationError) as exc:
                 tenant_ops.update_settings(t, "zhanqian", bad)

@@ -5,17 +5,29 @@ assesses every level of grid responsible person (各级网格责任人), one she
 community director (社区主任) checks how the community's second-level grids (二级网格) run.
 The score: investigation rate (排查率) and disposal rate (处置率), public satisfaction from the
 民意测评表 survey, the leadership's evaluation, honours and penalties. Inspectors recuse
-themselves from their own grids; results stay confidential until published.
+themselves from their own grids; results stay confidential until published; every finding fed
+back to a community is rectified to closure.
 
-This module reads top to bottom: identity, grid levels, settings with their defaults, roles,
-event types, demo. The assessment sheet, recusal and publication come with later issues.
+This module only wires the scheme together; each part reads on its own:
+
+* :mod:`.settings` — every tunable number and choice, with the defaults of SCHEMES.md;
+* :mod:`.forms` — the event types, with the recusal and own-community checks;
+* :mod:`.rectification` — findings → rectification cases, and the open ones per community;
+* :mod:`.sheets` — the monthly sheet, the quarterly rating and the annual summary;
+* :mod:`.reports` — ranking, quarterly rating, annual summary and the evidence archive;
+* :mod:`.demo` — a year of the street's data.
+
+Who assesses: the leading group's logins hold the tenant role ``assessor`` (the core's
+permission to enter judged items, run and publish assessments, and read them before
+publication); community directors log in as ``field_staff`` and record their monthly checks.
 """
-from decimal import ROUND_HALF_UP, Decimal
-
-from marshmallow import Schema, ValidationError, fields, validate, validates_schema
-
 from gridgov import hookimpl
-from gridgov.plugins import EventType, Level, PluginInfo, Role
+from gridgov.plugins import Level, PluginInfo, Role
+
+from .forms import EVENT_TYPES
+from .rectification import FEED_BACK_JOB, RECTIFICATION
+from .settings import Settings
+from .sheets import SHEETS
 
 VERSION = "0.1.0"
 
@@ -35,27 +47,6 @@ def gridgov_grid_levels():
     return [Level("街道", "Street"), Level("社区", "Community"), Level("二级网格", "Second-level grid")]
 
 
-def _band(default: str, zh: str, en: str):
-    return fields.Decimal(as_string=True, places=1, rounding=ROUND_HALF_UP, load_default=Decimal(default),
-                          validate=validate.Range(min=0, max=100), metadata={"title_zh": zh, "title_en": en})
-
-
-class Settings(Schema):
-    """What the source leaves open, decided in SCHEMES.md and tunable per tenant."""
-
-    required_inspections_per_month = fields.Integer(
-        load_default=4, validate=validate.Range(min=1, max=100),
-        metadata={"title_zh": "每个网格每月最少排查次数", "title_en": "Inspections required per grid per month"})
-    excellent_min = _band("95", "“优秀”最低分", "Lowest score graded excellent")
-    good_min = _band("85", "“良好”最低分", "Lowest score graded good")
-    pass_min = _band("65", "“合格”最低分", "Lowest score graded pass")
-
-    @validates_schema
-    def _bands_descend(self, data, **kwargs):
-        if not data["excellent_min"] > data["good_min"] > data["pass_min"]:
-            raise ValidationError("must be below excellent_min and above pass_min", field_name="good_min")
-
-
 @hookimpl
 def gridgov_settings_schema():
     return Settings
@@ -73,16 +64,31 @@ def gridgov_roles():
     ]
 
 
-class InspectionPayload(Schema):
-    """One inspection of a grid (网格排查): what was checked and how many problems were found."""
-
-    problems_found = fields.Integer(required=True, validate=validate.Range(min=0, max=1000))
-    note = fields.String(load_default="", validate=validate.Length(max=2000))
+@hookimpl
+def gridgov_event_types():
+    return list(EVENT_TYPES)
 
 
 @hookimpl
-def gridgov_event_types():
-    return [EventType("inspection", "网格排查", "Grid inspection", InspectionPayload)]
+def gridgov_case_categories():
+    return [RECTIFICATION]
+
+
+@hookimpl
+def gridgov_scheduled_jobs():
+    return [FEED_BACK_JOB]
+
+
+@hookimpl
+def gridgov_assessment_sheets():
+    return list(SHEETS)
+
+
+@hookimpl
+def gridgov_reports():
+    from .reports import REPORTS
+
+    return list(REPORTS)
 
 
 @hookimpl
