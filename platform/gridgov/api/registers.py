@@ -2,6 +2,7 @@
 one blueprint each, built by :func:`register_resource` on the shared register operations."""
 from __future__ import annotations
 
+from flask import g
 from flask.views import MethodView
 
 from ..models import Assignment, Person, Place, Unit
@@ -12,8 +13,13 @@ from .schemas import (AssignmentIn, AssignmentOut, AssignmentQuery, PersonIn, Pe
                       PlaceOut, PlaceQuery, UnitIn, UnitOut, UnitQuery, page_of)
 
 
-def register_resource(model, path: str, id_arg: str, schemas: tuple, description: str):
-    """A blueprint with ``/<path>`` (list, create) and ``/<path>/<id_arg>`` (read, patch, delete)."""
+def register_resource(model, path: str, id_arg: str, schemas: tuple, description: str, personal: bool = False):
+    """A blueprint with ``/<path>`` (list, create) and ``/<path>/<id_arg>`` (read, patch, delete).
+
+    ``personal``: the rows are places, some of whose kinds may be personal data
+    (:attr:`gridgov.plugins.PlaceKind.personal`) — a login whose tenant role is not among the
+    kind's readers gets 403 for such a row or a list filtered on its kind, an unfiltered list
+    leaves those kinds out, and every personal row returned is audited as a read."""
     in_schema, out_schema, query_schema = schemas
     blp = tenant_blueprint(path, description)
     item_page = page_of(out_schema, f"{model.__name__}Page")
@@ -23,27 +29,51 @@ def register_resource(model, path: str, id_arg: str, schemas: tuple, description
         @blp.arguments(query_schema, location="query", error_status_code=400)
         @blp.response(200, item_page)
         def get(self, args):
-            return listing.page(model, args, listing.equal_filters(model, args))
+            conditions = listing.equal_filters(model, args)
+            if personal:
+                if args.get("kind"):
+                    register_ops.check_place_read(args["kind"], g.tenant_role)
+                hidden = register_ops.hidden_place_kinds(g.tenant_role)
+                if hidden:
+                    conditions.append(model.kind.not_in(hidden))
+            result = listing.page(model, args, conditions)
+            if personal:
+                register_ops.audit_place_reads(result["items"], "api list")
+            return result
 
         @blp.arguments(in_schema)
         @blp.response(201, out_schema)
         def post(self, data):
+            if personal:
+                register_ops.check_place_read(data.get("kind"), g.tenant_role)
             return register_ops.create(model, data)
+
+    def _row(object_id):
+        row = register_ops.get_row(model, object_id)
+        if personal:
+            register_ops.check_place_read(row.kind, g.tenant_role)
+        return row
 
     @blp.route(f"/{path}/<int:{id_arg}>")
     class Item(MethodView):
         @blp.response(200, out_schema)
         def get(self, **ids):
-            return register_ops.get_row(model, ids[id_arg])
+            row = _row(ids[id_arg])
+            if personal:
+                register_ops.audit_place_reads([row], "api item")
+            return row
 
         @blp.arguments(in_schema(partial=True))
         @blp.response(200, out_schema)
         def patch(self, data, **ids):
-            return register_ops.update(register_ops.get_row(model, ids[id_arg]), data)
+            row = _row(ids[id_arg])
+            if personal and "kind" in data:
+                register_ops.check_place_read(data["kind"], g.tenant_role)
+            return register_ops.update(row, data)
 
         @blp.response(204)
         def delete(self, **ids):
-            register_ops.delete(register_ops.get_row(model, ids[id_arg]))
+            register_ops.delete(_row(ids[id_arg]))
 
     return blp
 
@@ -56,5 +86,7 @@ BLUEPRINTS = [
     register_resource(Assignment, "assignments", "assignment_id", (AssignmentIn, AssignmentOut, AssignmentQuery),
                       "Assignments (任职): a person holds a role in a grid or unit for a span of dates."),
     register_resource(Place, "places", "place_id", (PlaceIn, PlaceOut, PlaceQuery),
-                      "Places (登记台账): register entries in a grid, of a kind a plugin declares."),
+                      "Places (登记台账): register entries in a grid, of a kind a plugin declares. Entries of a "
+                      "personal kind (个人信息) are read only by the kind's reader roles, each read audited.",
+                      personal=True),
 ]

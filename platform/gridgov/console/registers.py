@@ -6,6 +6,9 @@ from flask_wtf import FlaskForm
 from wtforms import DateField, StringField
 from wtforms.validators import InputRequired, Length, Optional
 
+from flask import abort
+
+from ..extensions import db
 from ..models import Assignment, Person, Place, Unit
 from ..operations import registers
 from . import context
@@ -149,8 +152,45 @@ class PlaceView(RegisterView):
 
     def prepare_form(self, form, obj=None):
         form.grid_id.set_rows(grid_rows())
-        form.kind.set_keys(_plugins().place_kinds, keep=obj.kind if obj is not None else None)
+        role = context.role()
+        kinds = {k: v for k, v in _plugins().place_kinds.items() if v.may_read(role)}
+        form.kind.set_keys(kinds, keep=obj.kind if obj is not None else None)
         return form
+
+    # Personal kinds (PlaceKind.personal): hidden from roles that may not read them, 403 on
+    # their rows, and each one shown written to the audit log as a read (committed at once:
+    # the page is a read, nothing else commits it).
+
+    def _hide_personal(self, query):
+        hidden = registers.hidden_place_kinds(context.role())
+        return query.filter(Place.kind.not_in(hidden)) if hidden else query
+
+    def get_query(self):
+        return self._hide_personal(super().get_query())
+
+    def get_count_query(self):
+        return self._hide_personal(super().get_count_query())
+
+    def get_one(self, id):
+        place = super().get_one(id)
+        try:
+            registers.check_place_read(place.kind, context.role())
+        except registers.Forbidden:
+            abort(403)
+        registers.audit_place_reads([place], "console record")
+        db.session.commit()
+        return place
+
+    def get_list(self, *args, **kwargs):
+        count, rows = super().get_list(*args, **kwargs)
+        rows = list(rows)
+        registers.audit_place_reads(rows, "console list")
+        db.session.commit()
+        return count, rows
+
+    def create_object(self, values):
+        registers.check_place_read(values.get("kind"), context.role())
+        return super().create_object(values)
 
 
 VIEWS = (

@@ -207,6 +207,28 @@ def _replays(rows: list[dict], errors: dict) -> dict[int, Event]:
     return replays
 
 
+def _check_against_stored(types: dict, rows: list[dict], replays: dict, errors: dict) -> None:
+    """Run each event type's ``check`` (see :class:`gridgov.plugins.EventType`) on the rows to
+    be written, in input order, before anything is written: each sees the stored events (this
+    transaction, the tenant's scope) and the rows of the batch before it. A replay, or a row
+    repeating an idempotency key of the batch, is not checked again. Errors go to the row's
+    index, so one refused row refuses the batch."""
+    earlier: list[dict] = []
+    keys: set[str] = set()
+    for index, r in enumerate(rows):
+        key = r.get("idempotency_key")
+        if index in replays or (key and key in keys):
+            continue
+        if key:
+            keys.add(key)
+        check = types[r["type"]].check
+        problems = check(dict(r), list(earlier)) if check is not None else None
+        if problems:
+            errors.setdefault(index, {}).update({f: list(v) if isinstance(v, (list, tuple)) else v
+                                                 for f, v in problems.items()})
+        earlier.append(r)
+
+
 def record_batch(items, *, recorded_by_id: int | None = None) -> tuple[list[int], list[bool]]:
     """Validate and store up to :data:`MAX_BATCH` events in one transaction, all or nothing.
 
@@ -228,6 +250,8 @@ def record_batch(items, *, recorded_by_id: int | None = None) -> tuple[list[int]
             errors[index] = errs
     _check_refs(rows, errors)
     replays = _replays(rows, errors)
+    if not errors:
+        _check_against_stored(validate.types, rows, replays, errors)
     if errors:
         # Only reused keys: the request is well-formed but conflicts with what is stored (409).
         conflict = all(rows[i] and set(e) == {"idempotency_key"} for i, e in errors.items())

@@ -17,7 +17,7 @@ from ..models.base import to_json_safe
 from ..tenancy import current_tenant_id
 from . import audit
 from .common import MAX_ID, check_geometry, check_object, get, ref
-from .errors import Conflict, OperationError
+from .errors import Conflict, Forbidden, OperationError
 
 
 @dataclasses.dataclass(frozen=True)
@@ -157,3 +157,39 @@ def delete(obj):
 
 def get_row(model, object_id):
     return get(model, object_id, model.__name__.lower())
+
+
+# -- personal data (PlaceKind.personal) -------------------------------------------------------
+# A plugin marks a place kind ``personal=True`` with the tenant roles (``readers``) allowed to
+# read its entries. The API and the console both go through these three functions: a login of
+# another role gets 403 for such an entry and never sees it in a list; each personal entry
+# shown is written to the audit log as one "read" entry (object Place/<id>, ``changes`` naming
+# the kind and the route), so "who read this record" is one query on object_type/object_id.
+
+
+def _place_kinds() -> dict:
+    from ..models import Tenant
+    from .tenants import registry
+
+    return registry().for_tenant(db.session.get(Tenant, current_tenant_id())).place_kinds
+
+
+def hidden_place_kinds(tenant_role: str | None) -> list[str]:
+    """The tenant's personal place kinds this role may not read."""
+    return sorted(k for k, kind in _place_kinds().items() if not kind.may_read(tenant_role))
+
+
+def check_place_read(kind: str | None, tenant_role: str | None) -> None:
+    """Raise :class:`Forbidden` (403) when the role may not read entries of ``kind``."""
+    entry = _place_kinds().get(kind)
+    if entry is not None and not entry.may_read(tenant_role):
+        raise Forbidden({"kind": [f"{kind} entries are personal data; role {tenant_role} may not read them"]})
+
+
+def audit_place_reads(places, via: str) -> None:
+    """One audit entry (action "read") per personal entry among ``places``."""
+    kinds = _place_kinds()
+    for place in places:
+        entry = kinds.get(place.kind)
+        if entry is not None and entry.personal:
+            audit.record("read", place, changes={"kind": place.kind, "via": via})

@@ -1,0 +1,188 @@
+"""The family-planning reports (rendered by the core: console page, CSV, XLSX, JSON).
+
+* ``salary_statements`` — each leader's salary statement for a run of the annual sheet: months
+  held, base paid monthly, withheld, score, grade, year-end payout, the year's pay;
+* ``checkup_list`` — a month's list of women without a check-up for N months (月上报) with the
+  cleared count (月清理) and registrations cleared (漏管空挂);
+* ``work_summary`` — a month of daily work sheets per leader.
+
+The check-up list names women: personal data. Names (and households) are shown only to logins
+whose tenant role reads the ``woman`` register (:data:`.forms.READERS`), and each woman so shown
+is written to the audit log as a read (as the register API does); anyone else gets the register
+codes only.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from decimal import Decimal
+
+from sqlalchemy import select
+
+from gridgov import workdays
+from gridgov.extensions import db
+from gridgov.models import Assignment, Grid, Person, Tenant
+from gridgov.models.assessment import AssessmentResult
+from gridgov.operations import registers as register_ops
+from gridgov.operations.tenants import get_settings, role_in
+from gridgov.plugins import Report
+from gridgov.reports import Column, ReportTable
+from gridgov.tenancy import current_tenant_id
+
+from . import registers
+from .forms import READERS
+from .rules import tenant_zone
+from .salary import LEADER, T, approved_leave_days, months_held, pay, spans_held
+
+ZERO = Decimal(0)
+
+
+def _tenant():
+    return db.session.get(Tenant, current_tenant_id())
+
+
+def _names(ids) -> dict[int, str]:
+    return dict(db.session.execute(select(Person.id, Person.name).where(Person.id.in_(list(ids)))).all()) if ids else {}
+
+
+def _grid_names(ids) -> dict[int, str]:
+    return dict(db.session.execute(select(Grid.id, Grid.name).where(Grid.id.in_(list(ids)))).all()) if ids else {}
+
+
+# -- salary statements ---------------------------------------------------------------------------
+
+def salary_statements(req) -> ReportTable:
+    run = req.run
+    settings = get_settings(_tenant(), "family_planning")
+    query = select(AssessmentResult).where(AssessmentResult.run_id == run.id).order_by(AssessmentResult.rank,
+                                                                                    AssessmentResult.subject_name)
+    if req.subject_id:
+        query = query.where(AssessmentResult.subject_id == req.subject_id)
+    rows = []
+    for r in db.session.scalars(query):
+        spans = spans_held(r.subject_id, run.period_start, run.period_end)
+        months = months_held(spans, run.period_start.year)
+        base, withheld = pay(settings, len(months))
+        blocks = _grid_names({g for _, _, g in spans})
+        rows.append({"leader": r.subject_name, "blocks": "、".join(sorted(blocks.values())), "months": len(months),
+                     "base_paid": base, "withheld": withheld, "total": r.total, "grade": r.grade,
+                     "payout": r.money, "year_pay": base + r.money})
+    return ReportTable(
+        title=req.title("居民小组长工资表", "Group leader salary statements"),
+        subtitle=f"{run.period_start.year} · #{run.id}",
+        columns=[Column("leader", "居民小组长", "Group leader"), Column("blocks", "责任块", "Blocks"),
+                 Column("months", "在岗月数", "Months in post", "int"),
+                 Column("base_paid", "基础工资（按月已发）", "Base pay (paid monthly)", "money"),
+                 Column("withheld", "预留考核工资", "Withheld", "money"),
+                 Column("total", "年终考核得分", "Annual score", "decimal"), Column("grade", "等次", "Grade"),
+                 Column("payout", "年终发放", "Year-end payout", "money"),
+                 Column("year_pay", "全年工资", "Year's pay", "money")],
+        rows=rows,
+        notes=[req.title(f"基础工资 ¥{settings['leader_monthly_base']}/月，预留 ¥{settings['leader_monthly_withheld']}/月；"
+                         f"年终发放 = 预留 × min(得分, {settings['payout_cap']})/{settings['payout_cap']} ± 奖惩金额",
+                         f"Base ¥{settings['leader_monthly_base']}/month, withheld ¥{settings['leader_monthly_withheld']}/month; "
+                         f"payout = withheld × min(score, {settings['payout_cap']})/{settings['payout_cap']} ± rewards/penalties")])
+
+
+# -- the four-month no-check-up list ---------------------------------------------------------------
+
+def checkup_list(req) -> ReportTable:
+    first = req.period_start.replace(day=1)
+    settings = get_settings(_tenant(), "family_planning")
+    months = settings["checkup_overdue_months"]
+    month = registers.checkup_month(first, months, req.grid_id)
+    reader = role_in(req.user, _tenant()) in READERS if req.user is not None else False
+    blocks = _grid_names({w.grid_id for w, _ in month["listed"]})
+    end = registers.month_end(first)
+    rows = []
+    for woman, last in month["listed"]:
+        rows.append({"block": blocks.get(woman.grid_id, ""), "code": woman.code,
+                     "name": woman.name if reader else "—",
+                     "household": woman.attributes.get("household", "") if reader else "—",
+                     "last_checkup": last, "months": ((end.year - last.year) * 12 + end.month - last.month) if last else None})
+    if reader:
+        register_ops.audit_place_reads([w for w, _ in month["listed"]], "report family_planning.checkup_list")
+    cleared = len(month["cleared"])
+    notes = [req.title(f"本月上报 {len(rows)} 人（{months}个月未查体）；本月清理 {cleared} 人（上月上报 {month['previously_listed']} 人）；"
+                       f"清理漏管空挂 {registers.registrations_cleared(first, tenant_zone())} 人",
+                       f"Listed {len(rows)} (no check-up for {months} months); cleared {cleared} of last month's "
+                       f"{month['previously_listed']}; unregistered/nominal registrations cleared "
+                       f"{registers.registrations_cleared(first, tenant_zone())}")]
+    if not reader:
+        notes.append(req.title("姓名为个人信息，仅向有权查阅的角色显示", "Names are personal data, shown to reader roles only"))
+    return ReportTable(
+        title=req.title(f"{months}个月未查体人员月报", f"Women without a check-up for {months} months"),
+        subtitle=f"{first.year}-{first.month:02d}",
+        columns=[Column("block", "责任块", "Block"), Column("code", "编号", "Code"), Column("name", "姓名", "Name"),
+                 Column("household", "住户", "Household"), Column("last_checkup", "最近查体", "Last check-up", "date"),
+                 Column("months", "未查体月数", "Months since", "int")],
+        rows=rows, notes=notes)
+
+
+# -- the daily work summary -------------------------------------------------------------------------
+
+def work_summary(req) -> ReportTable:
+    from gridgov.models import Event
+    from gridgov.operations.events import superseded_condition
+
+    first = req.period_start.replace(day=1)
+    end = registers.month_end(first) + dt.timedelta(days=1)
+    zone = tenant_zone()
+    today = dt.datetime.now(zone).date()
+    query = select(Assignment.person_id).where(Assignment.role == LEADER).distinct()
+    people = sorted(set(db.session.scalars(query)))
+    if req.subject_id:
+        people = [p for p in people if p == req.subject_id]
+    spans = {p: spans_held(p, first, end) for p in people}
+    if req.grid_id:
+        grid = db.session.get(Grid, req.grid_id)
+        from gridgov.operations.grids import subtree_ids
+        inside = set(db.session.scalars(subtree_ids(grid))) if grid else set()
+        spans = {p: [s for s in v if s[2] in inside] for p, v in spans.items()}
+    people = [p for p in people if spans[p]]
+    leave = approved_leave_days(people, first, end)
+    sheets = defaultdict(lambda: defaultdict(dict))
+    if people:
+        for person, typ, at, payload in db.session.execute(select(
+                Event.actor_person_id, Event.type, Event.occurred_at, Event.payload).where(
+                Event.type.in_([T + "work_plan", T + "work_result"]), Event.actor_person_id.in_(people),
+                Event.occurred_at >= dt.datetime.combine(first, dt.time(), zone),
+                Event.occurred_at < dt.datetime.combine(end, dt.time(), zone), ~superseded_condition())):
+            sheets[person][at.astimezone(zone).date()][typ] = payload
+    names, blocks = _names(people), _grid_names({g for v in spans.values() for _, _, g in v})
+    rows = []
+    for p in people:
+        required = [d for a, b, _ in spans[p] for d in workdays.working_days_in(a, b)
+                    if d not in leave[p] and d < today]  # days to come are not due yet
+        days = sheets[p]
+        rows.append({
+            "leader": names.get(p, str(p)), "blocks": "、".join(sorted({blocks[g] for _, _, g in spans[p]})),
+            "required": len(required), "checked_in": sum(1 for d in days if T + "work_plan" in days[d]),
+            "checked_out": sum(1 for d in days if T + "work_result" in days[d]),
+            "absent": sum(1 for d in required if T + "work_plan" not in days.get(d, {})),
+            "leave": len(leave[p]),
+            "planned": sum(len(v[T + "work_plan"]["households"]) for v in days.values() if T + "work_plan" in v),
+            "done": sum(v[T + "work_result"]["households_done"] for v in days.values() if T + "work_result" in v),
+        })
+    return ReportTable(
+        title=req.title("日工作单月汇总", "Daily work sheets: monthly summary"), subtitle=f"{first.year}-{first.month:02d}",
+        columns=[Column("leader", "居民小组长", "Group leader"), Column("blocks", "责任块", "Blocks"),
+                 Column("required", "应工作日", "Working days due", "int"),
+                 Column("checked_in", "签到天数", "Days checked in", "int"),
+                 Column("checked_out", "签退天数", "Days checked out", "int"),
+                 Column("absent", "无假缺勤", "Absent without leave", "int"),
+                 Column("leave", "请假天数", "Days on leave", "int"),
+                 Column("planned", "计划走访户次", "Households planned", "int"),
+                 Column("done", "完成户次", "Households done", "int")],
+        rows=rows)
+
+
+REPORTS = [
+    Report("salary_statements", "居民小组长工资表", "Group leader salary statements", salary_statements,
+           needs="run", sheets=("family_planning.leader_year",),
+           description="基础工资、预留工资与年终考核发放。"),
+    Report("checkup_list", "4个月未查体人员月报", "Monthly list of women without a check-up", checkup_list,
+           needs="period", period_kind="month", description="月上报、月清理。"),
+    Report("work_summary", "日工作单月汇总", "Daily work sheets: monthly summary", work_summary,
+           needs="period", period_kind="month", description="签到、签退、走访户次。"),
+]
