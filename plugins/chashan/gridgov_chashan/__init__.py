@@ -62,6 +62,14 @@ def gridgov_assessment_sheets():
 
 
 @hookimpl
+def gridgov_reports():
+    """网格长月度奖惩台账, 社区季度考核排名, 街道科室季度考核明细, 社区年度考核汇总 (:mod:`.reports`)."""
+    from .reports import REPORTS
+
+    return list(REPORTS)
+
+
+@hookimpl
 def gridgov_load_demo(tenant, loader):
     from .demo import load
 
