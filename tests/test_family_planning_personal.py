@@ -1,0 +1,95 @@
+"""Personal registers (PlaceKind.personal): households, women of childbearing age and floating
+residents are read only by the tenant roles that need them (tenant_admin, supervisor,
+field_staff), through the API and the console alike, and every read of one is audited."""
+from __future__ import annotations
+
+import pytest
+from api_support import TenantClient, assert_error
+from conftest import in_tenant
+from console_support import Console
+from family_planning_support import setup, woman
+from sqlalchemy import select
+
+from gridgov.extensions import db
+from gridgov.models import AuditEntry, Place
+from gridgov.operations import registers
+from gridgov.tenancy import tenant_scope
+
+
+@pytest.fixture
+def fp(app, factory, client):
+    ctx = setup(app, factory)
+    i = ctx["ids"]
+    ctx["w1"] = woman(app, ctx["tenant"], i["block1"], "W1")
+    ctx["w2"] = woman(app, ctx["tenant"], i["block2"], "W2")
+    with in_tenant(app, ctx["tenant"]):
+        ctx["shop"] = registers.create(Place, {"grid_id": i["block1"], "kind": "core.generic", "code": "S1",
+                                               "name": "小卖部"}).id
+    ctx["api"] = {role: TenantClient(client, token, "fp") for role, (_, token) in ctx["logins"].items()}
+    return ctx
+
+
+def reads(app, fp) -> list[tuple]:
+    with app.app_context(), tenant_scope(fp["ids"]["tenant"]):
+        return [(e.username, e.object_id, e.changes.get("via")) for e in db.session.scalars(
+            select(AuditEntry).where(AuditEntry.action == "read").order_by(AuditEntry.id))]
+
+
+@pytest.mark.parametrize("role", ["tenant_admin", "supervisor", "field_staff"])
+def test_readers_read_personal_entries_and_each_read_is_audited(app, fp, role):
+    api = fp["api"][role]
+    page = api.ok("GET", "places", query={"kind": "family_planning.woman"})
+    assert sorted(p["id"] for p in page["items"]) == sorted([fp["w1"], fp["w2"]])
+    one = api.ok("GET", f"places/{fp['w1']}")
+    assert one["name"] == "育龄妇女W1"
+    assert reads(app, fp) == [(f"fp-{role}", fp["w1"], "api list"), (f"fp-{role}", fp["w2"], "api list"),
+                              (f"fp-{role}", fp["w1"], "api item")]
+
+
+@pytest.mark.parametrize("role", ["assessor", "viewer"])
+def test_other_roles_get_403_and_never_see_them_in_a_list(app, fp, role):
+    api = fp["api"][role]
+    assert_error(api.get(f"places/{fp['w1']}"), 403, "kind")
+    assert_error(api.get("places", query={"kind": "family_planning.woman"}), 403, "kind")
+    everything = api.ok("GET", "places")
+    assert [p["id"] for p in everything["items"]] == [fp["shop"]] and everything["total"] == 1
+    assert reads(app, fp) == []
+
+
+def test_a_place_of_an_ordinary_kind_is_not_audited(app, fp):
+    fp["api"]["field_staff"].ok("GET", f"places/{fp['shop']}")
+    fp["api"]["field_staff"].ok("GET", "places", query={"kind": "core.generic"})
+    assert reads(app, fp) == []
+
+
+def test_a_reader_writing_is_still_the_tenant_admin(fp):
+    """Writing registers stays the tenant administrator's; a reader role is not a writer."""
+    assert fp["api"]["supervisor"].patch(f"places/{fp['w1']}", {"name": "x"}).status_code == 403
+    changed = fp["api"]["tenant_admin"].ok("PATCH", f"places/{fp['w1']}", {"name": "育龄妇女W1（已核实）"})
+    assert changed["name"].endswith("（已核实）")
+
+
+def console_as(client, factory, fp, role):
+    console = Console(client)
+    response = console.login(f"fp-{role}", follow_redirects=True)
+    assert response.status_code == 200
+    return console
+
+
+def test_the_console_refuses_other_roles_and_hides_the_entries(app, client, factory, fp):
+    console = console_as(client, factory, fp, "viewer")
+    listing = console.get("/admin/places/").get_data(as_text=True)
+    assert "小卖部" in listing and "育龄妇女W1" not in listing
+    assert console.get(f"/admin/places/details/?id={fp['w1']}").status_code == 403
+    assert console.get(f"/admin/places/details/?id={fp['shop']}").status_code == 200
+    assert reads(app, fp) == []
+
+
+def test_the_console_shows_readers_and_audits_each_record_shown(app, client, factory, fp):
+    console = console_as(client, factory, fp, "supervisor")
+    listing = console.get("/admin/places/").get_data(as_text=True)
+    assert "育龄妇女W1" in listing and "育龄妇女W2" in listing
+    assert console.get(f"/admin/places/details/?id={fp['w1']}").status_code == 200
+    assert sorted(reads(app, fp)) == sorted([("fp-supervisor", fp["w1"], "console list"),
+                                             ("fp-supervisor", fp["w2"], "console list"),
+                                             ("fp-supervisor", fp["w1"], "console record")])
