@@ -11,11 +11,12 @@ import pytest
 from assessment_support import NOVEMBER, TZ, AssessPlugin, World, at, weekdays
 from sqlalchemy import select
 
-from gridgov.assessment import Facts
+from gridgov import workdays
+from gridgov.assessment import Facts, Register
 from gridgov.assessment import operations as runs
 from gridgov.extensions import db
 from gridgov.jobs import inprocess
-from gridgov.models import Case, Unit
+from gridgov.models import Assignment, Case, Event, Place, Unit
 from gridgov.models.assessment import AssessmentResult
 from gridgov.operations.tenants import registry
 from gridgov.plugins import Sheet, SheetItem
@@ -171,3 +172,172 @@ def test_weekly_counts_span_the_whole_weeks_and_members_are_counted_as_people(wo
     with world.scope():
         november = grid_facts(world, NOVEMBER, dt.date(2026, 12, 1))
         assert world.people["gone"] not in november.members(world.grids["B"])
+
+
+# -- sums, half-days, working-day windows, satisfaction, members, registers -------------------
+
+
+def raw_events(world, rows: list[tuple[str, str, dict]]) -> list[int]:
+    """Events stored as they are (type, ISO time, payload) in grid A1: payloads no plugin schema
+    has normalised, such as Decimal strings beside JSON numbers."""
+    with world.scope() as session:
+        events = [Event(type=type_, occurred_at=dt.datetime.fromisoformat(when), grid_id=world.grids["A1"],
+                        payload=payload) for type_, when, payload in rows]
+        session.add_all(events)
+        session.flush()
+        return [e.id for e in events]
+
+
+def test_sum_adds_decimal_strings_and_numbers_exactly_per_day_and_counts_an_event_once(world):
+    day, next_day = FIRST_HALF[0], FIRST_HALF[1]
+    ids = raw_events(world, [("assesstest.fee", local(day, 9), {"amount": "12.50", "kind": "fee"}),
+                             ("assesstest.fee", local(day, 10), {"amount": 7.25, "kind": "fee"}),
+                             ("assesstest.fee", local(next_day, 0, 0), {"amount": "0.1", "kind": "fee"}),
+                             ("assesstest.fee", local(next_day, 1), {"amount": "0.2", "kind": "fee"}),
+                             ("assesstest.fee", local(next_day, 23, 59), {"amount": "-0.05", "kind": "fee"}),
+                             ("assesstest.fee", local(next_day, 9), {"note": "no amount", "kind": "fee"}),
+                             ("assesstest.fee", local(next_day, 9), {"amount": "100", "kind": "other"})])
+    dir_a = world.people["dirA"]
+    with world.scope() as session:
+        # dirA now answers for A and for A1 below it: an event in A1 reaches them twice
+        session.add(Assignment(person_id=dir_a, role="core.grid_leader", grid_id=world.grids["A1"],
+                               starts_on=dt.date(2026, 1, 1)))
+        session.flush()
+        facts = grid_facts(world, NOVEMBER, dt.date(2026, 12, 1))
+        a, b = world.grids["A"], world.grids["B"]
+        totals = facts.sum("assesstest.fee", "amount", by="grid", daily=True, payload={"kind": ("!=", "other")})
+        assert totals[a].amount == Decimal("20") and isinstance(totals[a].amount, Decimal)
+        assert (totals[a].count, totals[a].event_ids) == (5, tuple(ids[:5]))
+        assert dict(totals[a].by_day) == {day: Decimal("19.75"), next_day: Decimal("0.25")}
+        assert (totals[b].amount, totals[b].count, totals[b].event_ids, dict(totals[b].by_day)) == (0, 0, (), {})
+        everything = facts.sum(["assesstest.fee"], "amount", by="grid")[a]
+        assert (everything.amount, everything.count) == (Decimal("120"), 6)
+        person = facts.sum("assesstest.fee", "amount", by="grid", people=[dir_a])[dir_a]
+        assert (person.amount, person.count) == (Decimal("120"), 6)  # once, not twice
+        assert [e[0] for e in facts.log] == ["sum", "sum", "sum"]
+        assert facts.log[0][-1][str(a)][0] == "20"
+
+
+def test_half_days_split_at_local_noon_in_shanghai_and_across_a_daylight_saving_change(world):
+    day = FIRST_HALF[2]
+    world.events([{"type": "assesstest.honour", "grid_id": world.grids["A"], "occurred_at": local(day, h, m)}
+                  for h, m in [(0, 0), (11, 59), (12, 0), (23, 59)]])
+    berlin = ZoneInfo("Europe/Berlin")  # summer time ends on 25 October 2026 at 03:00
+    sunday, saturday = dt.date(2026, 10, 25), dt.date(2026, 10, 24)
+    world.events([{"type": "assesstest.complaint", "grid_id": world.grids["B"],
+                   "occurred_at": dt.datetime.combine(d, dt.time(h, m), tzinfo=berlin).isoformat()}
+                  for d, h, m in [(saturday, 11, 59), (saturday, 12, 0), (sunday, 11, 59), (sunday, 12, 0)]])
+    with world.scope():
+        facts = grid_facts(world, NOVEMBER, dt.date(2026, 12, 1))
+        tally = facts.count("assesstest.honour", half_days=True)[world.grids["A"]]
+        assert dict(tally.by_half_day) == {(day, "am"): 2, (day, "pm"): 2}
+        assert (tally.count, dict(tally.by_day)) == (4, {day: 4})
+        plain = facts.count("assesstest.honour", daily=True)[world.grids["A"]]
+        assert dict(plain.by_half_day) == {}
+        sheet = registry().sheets["assesstest.grid_month"]
+        october = Facts(sheet, dt.date(2026, 10, 1), NOVEMBER, {world.grids["B"]: "B"}, {}, berlin)
+        halves = october.count("assesstest.complaint", half_days=True)[world.grids["B"]].by_half_day
+        assert dict(halves) == {(saturday, "am"): 1, (saturday, "pm"): 1, (sunday, "am"): 1, (sunday, "pm"): 1}
+        assert october.log[-1][-1] == "half_days"
+
+
+def test_working_days_of_any_window(world):
+    with world.scope():
+        facts = grid_facts(world, dt.date(2026, 10, 1), NOVEMBER)
+        period = facts.working_days()
+        around = facts.working_days(dt.date(2026, 9, 28), dt.date(2026, 11, 2))
+        assert around == workdays.working_days_in(dt.date(2026, 9, 28), NOVEMBER)
+        assert dt.date(2026, 9, 29) in around and dt.date(2026, 9, 29) not in period
+        assert dt.date(2026, 10, 18) not in around  # a Sunday
+        assert dt.date(2026, 11, 2) not in around  # the end is excluded
+        assert set(period) < set(around)
+        assert facts.working_days(end=dt.date(2026, 10, 1)) == []
+        assert facts.log[1] == ["working_days", "2026-09-28", "2026-11-02", [d.isoformat() for d in around]]
+
+
+def test_satisfaction_counts_sampled_households_and_nothing_sampled_is_nothing_due(world):
+    from gridgov.surveys import operations as survey_ops
+    from gridgov.surveys import satisfaction_rate
+
+    with world.scope() as session:
+        today = survey_ops.local_today()
+        survey = survey_ops.create_survey(title="测评", grid_id=world.grids["A"], starts_on=today, ends_on=today,
+                                          per_grid=5)
+        tokens = [plain for _, _, _, plain in survey_ops.links(survey)]
+        answers = ["satisfied", "satisfied", "basically_satisfied", "dissatisfied"]  # the fifth never answers
+        votes = [survey_ops.cast_vote(survey_ops.find_token(plain), choice).id for plain, choice in zip(tokens, answers)]
+        other = survey_ops.create_survey(title="另一题", grid_id=world.grids["C"], starts_on=today, ends_on=today,
+                                         per_grid=1, question="您对物业是否满意？")
+        office = Unit(code="UA", name="社区A办公室", kind="community", grid_id=world.grids["A"])
+        session.add(office)
+        session.flush()
+        first = today.replace(day=1)
+        following = (first + dt.timedelta(days=32)).replace(day=1)
+        facts = grid_facts(world, first, following)
+        a = facts.satisfaction(grid=world.grids["A"])
+        assert (a.sampled, a.answered, a.satisfied, a.basically_satisfied, a.dissatisfied) == (5, 4, 2, 1, 1)
+        assert len(tokens) == satisfaction_rate(world.grids["A"], first, following).sampled == 5
+        assert (a.rate, a.nothing_due, a.vote_ids, a.ratio.percent) == (Decimal("0.4"), False, tuple(sorted(votes)),
+                                                                         Decimal("40.00"))
+        b = facts.satisfaction(grid=world.grids["B"])
+        assert (b.sampled, b.rate, b.nothing_due, b.vote_ids) == (0, Decimal(1), True, ())
+        assert facts.satisfaction(unit=office.id) == a
+        assert facts.satisfaction().sampled == 5 + len(survey_ops.links(other))
+        assert facts.satisfaction(question="您对物业是否满意？").sampled == len(survey_ops.links(other))
+        by_subject = facts.satisfaction_by_subject()
+        assert by_subject == {world.grids["A"]: a, world.grids["B"]: b,
+                              world.grids["C"]: facts.satisfaction(grid=world.grids["C"])}
+        assert by_subject[world.grids["C"]].answered == 0 and by_subject[world.grids["C"]].rate == 0
+        last_month = grid_facts(world, (first - dt.timedelta(days=1)).replace(day=1), first)
+        assert last_month.satisfaction(grid=world.grids["A"]).nothing_due  # the survey closes this month
+        assert [e[0] for e in facts.log][:2] == ["satisfaction", "satisfaction"]
+
+
+def test_members_of_any_kind_in_one_query_and_attached_units(world):
+    with world.scope() as session:
+        office = Unit(code="UA", name="社区A办公室", kind="department", grid_id=world.grids["A"])
+        other = Unit(code="UB", name="社区B办公室", kind="community", grid_id=world.grids["A"])
+        session.add_all([office, other])
+        session.flush()
+        session.add_all([Assignment(person_id=world.people["over"], role="core.grid_worker", unit_id=office.id,
+                                    starts_on=dt.date(2026, 1, 1)),
+                         Assignment(person_id=world.people["cdir"], role="core.grid_leader", unit_id=office.id,
+                                    starts_on=dt.date(2026, 1, 1))])
+        session.flush()
+        facts = grid_facts(world, NOVEMBER, dt.date(2026, 12, 1))
+        assert facts.members(office.id, kind="unit") == sorted([world.people["over"], world.people["cdir"]])
+        assert facts.members(office.id, ["core.grid_worker"], kind="unit") == [world.people["over"]]
+        assert facts.members(world.people["cdir"], kind="person") == [world.people["cdir"]]
+        grids = facts.members_by_subject()
+        assert grids[world.grids["A"]] == [world.people["dirA"]] and grids[world.grids["C"]] == [world.people["cdir"]]
+        units = facts.attached_units()
+        assert units == {world.grids["A"]: sorted([office.id, other.id]), world.grids["B"]: [], world.grids["C"]: []}
+        assert facts.attached_units(["department"])[world.grids["A"]] == [office.id]
+        names = facts.person_names([world.people["over"]])
+        assert names == {world.people["over"]: "人员over"}
+        with pytest.raises(ValueError, match="kind"):
+            facts.members(1, kind="street")
+        assert [e[0] for e in facts.log] == ["members"] * 4 + ["attached_units"] * 2 + ["person_names"]
+
+
+def test_places_counts_registers_per_subject_subtree_with_attribute_conditions(world):
+    with world.scope() as session:
+        rows = [("A1", "s1", {"licence_due": True, "area": 30}), ("A", "s2", {"licence_due": False, "area": 120}),
+                ("A1", "s3", {"licence_due": True, "area": "80.5"}), ("B", "s4", {"licence_due": True})]
+        places = [Place(grid_id=world.grids[g], kind="assesstest.shop", code=code, name=code, attributes=attrs)
+                  for g, code, attrs in rows]
+        places.append(Place(grid_id=world.grids["A1"], kind="assesstest.house", code="h1", name="h1", attributes={}))
+        session.add_all(places)
+        session.flush()
+        ids = [p.id for p in places]
+        facts = grid_facts(world, NOVEMBER, dt.date(2026, 12, 1))
+        a, b, c = (world.grids[g] for g in "ABC")
+        shops = facts.places("assesstest.shop")
+        assert (shops[a].count, shops[a].place_ids, shops[b].count, shops[c]) == (3, tuple(ids[:3]), 1, Register())
+        due = facts.places(["assesstest.shop"], attributes={"licence_due": True})
+        assert (due[a].place_ids, due[b].count) == ((ids[0], ids[2]), 1)
+        big = facts.places("assesstest.shop", attributes={"area": (">=", 80)})
+        assert big[a].place_ids == (ids[1], ids[2])
+        one = facts.places(["assesstest.shop", "assesstest.house"], grid=world.grids["A1"])
+        assert one == {world.grids["A1"]: Register(3, (ids[0], ids[2], ids[4]))}
+        assert [e[0] for e in facts.log] == ["places"] * 4

@@ -7,8 +7,15 @@ subjects through draft → computed → published:
 * :mod:`.operations` — ``create_run``, ``compute`` (queues :func:`.operations.compute_job` on
   :func:`gridgov.jobs.enqueue`), ``publish``, ``correct`` (a new run that supersedes a
   published one), ``get_run``, ``list_runs``, ``superseded_by``, ``default_subjects``;
-* :mod:`.facts` — :class:`Facts`, what a scoring function reads (event counts per subject and
-  day, case metrics, working days, judged inputs), every answer one grouped SQL query;
+* :mod:`.facts` — :class:`Facts`, what a scoring function reads, every answer one grouped SQL
+  query over all subjects and logged into the run's fingerprint: event counts per subject, local
+  day and half-day (``count`` → :class:`Tally`), sums of a numeric payload field (``sum`` →
+  :class:`Total`), the working days of the period or of any window (``working_days``),
+  satisfaction survey counts (``satisfaction``/``satisfaction_by_subject`` →
+  :class:`Satisfaction`), members of grids and units (``members``/``members_by_subject``),
+  units attached to grids (``attached_units``), register entries per subject subtree
+  (``places`` → :class:`Register`), case metrics, judged inputs (also of a month inside a longer
+  period) and other sheets' published results;
 * :mod:`.scoring` — what a scoring function returns (:class:`SubjectScore`,
   :class:`ItemScore`, :class:`Evidence`, :class:`Award`), the rounding rules, and the
   engine's totals, grades and ranks;
@@ -22,12 +29,12 @@ from decimal import Decimal
 from marshmallow import ValidationError, fields
 
 from ..plugins import DEFAULT_GRADE_BANDS
-from .facts import Facts, PublishedResult, Tally
+from .facts import Facts, PublishedResult, Register, Satisfaction, Tally, Total
 from .scoring import (Award, Evidence, ItemScore, JudgedEntry, Standing, SubjectScore, round_money, round_points,
                       shortfall_steps)
 
-__all__ = ["Award", "Evidence", "Facts", "ItemScore", "JudgedEntry", "PublishedResult", "Standing", "SubjectScore",
-           "Tally",
+__all__ = ["Award", "Evidence", "Facts", "ItemScore", "JudgedEntry", "PublishedResult", "Register", "Satisfaction",
+           "Standing", "SubjectScore", "Tally", "Total",
            "grade_bands_field", "round_money", "round_points", "shortfall_steps"]
 
 

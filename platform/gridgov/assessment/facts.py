@@ -28,13 +28,14 @@ from decimal import Decimal
 from typing import Iterable, Mapping
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Date, String, and_, case, cast, distinct, func, or_, select
+from sqlalchemy import Date, Float, Integer, String, and_, case, cast, distinct, func, or_, select
 from sqlalchemy.orm import aliased
 
 from .. import metrics, workdays
 from ..extensions import db
-from ..models import Assignment, Case, Event, Grid, Unit
+from ..models import Assignment, Case, Event, Grid, Person, Place, Unit
 from ..models.assessment import AssessmentResult, Judgement
+from ..models.surveys import Survey, SurveyToken
 from ..models.base import to_json_safe as _plain
 from ..models.grids import PATH_END
 from ..operations.events import superseded_condition
@@ -52,6 +53,63 @@ class Tally:
     count: int = 0
     event_ids: tuple[int, ...] = ()
     by_day: Mapping[dt.date, int] = dataclasses.field(default_factory=dict)
+    by_half_day: Mapping[tuple[dt.date, str], int] = dataclasses.field(default_factory=dict)
+
+
+@dataclasses.dataclass(frozen=True)
+class Total:
+    """A subject's sum of a numeric payload field: the amount, how many events carried the
+    field, their ids, and with ``daily=True`` the amount per local day."""
+
+    amount: Decimal = Decimal(0)
+    count: int = 0
+    event_ids: tuple[int, ...] = ()
+    by_day: Mapping[dt.date, Decimal] = dataclasses.field(default_factory=dict)
+
+
+@dataclasses.dataclass(frozen=True)
+class Satisfaction:
+    """Satisfaction survey counts (满意度测评, :mod:`gridgov.surveys.rates`) for the period:
+    households sampled, answered, and each answer. ``rate`` = satisfied / sampled (满意率), 1
+    with ``nothing_due`` when nothing was sampled; ``vote_ids`` are the vote events (evidence)."""
+
+    sampled: int = 0
+    answered: int = 0
+    satisfied: int = 0
+    basically_satisfied: int = 0
+    dissatisfied: int = 0
+    vote_ids: tuple[int, ...] = ()
+
+    @property
+    def ratio(self) -> metrics.Rate:
+        """The 满意率 as a :class:`gridgov.metrics.Rate` (numerator, denominator, percent)."""
+        return metrics.Rate(self.satisfied, self.sampled)
+
+    @property
+    def rate(self) -> Decimal:
+        return self.ratio.value
+
+    @property
+    def nothing_due(self) -> bool:
+        return self.sampled == 0
+
+    @property
+    def event_ids(self) -> tuple[int, ...]:
+        """The vote events (the same as ``vote_ids``), for :class:`Evidence`."""
+        return self.vote_ids
+
+    @property
+    def approval_rate(self) -> metrics.Rate:
+        """(satisfied + basically satisfied) / answered."""
+        return metrics.Rate(self.satisfied + self.basically_satisfied, self.answered)
+
+
+@dataclasses.dataclass(frozen=True)
+class Register:
+    """Register entries (登记台账, :class:`gridgov.models.Place`) of a subject: how many, and which."""
+
+    count: int = 0
+    place_ids: tuple[int, ...] = ()
 
 
 @dataclasses.dataclass(frozen=True)
@@ -91,10 +149,16 @@ class Facts:
         """Every local date of the period."""
         return [self.period_start + dt.timedelta(days=n) for n in range((self.period_end - self.period_start).days)]
 
-    def working_days(self) -> list[dt.date]:
-        """The working days of the official Chinese calendar in the period (:mod:`gridgov.workdays`)."""
-        days = workdays.working_days_in(self.period_start, self.period_end - dt.timedelta(days=1))
-        self.log.append(["working_days", [d.isoformat() for d in days]])
+    def working_days(self, start: dt.date | None = None, end: dt.date | None = None) -> list[dt.date]:
+        """The working days of the official Chinese calendar (:mod:`gridgov.workdays`) in
+        ``[start, end)`` — by default the period; any window may be asked, such as the whole
+        weeks around it (:meth:`weeks`)."""
+        first, stop = start or self.period_start, end or self.period_end
+        days = workdays.working_days_in(first, stop - dt.timedelta(days=1)) if stop > first else []
+        if start is None and end is None:
+            self.log.append(["working_days", [d.isoformat() for d in days]])
+        else:
+            self.log.append(["working_days", first.isoformat(), stop.isoformat(), [d.isoformat() for d in days]])
         return days
 
     # -- events -----------------------------------------------------------------------------
@@ -118,7 +182,8 @@ class Facts:
         return dt.datetime.combine(day, dt.time(0), tzinfo=self.tz).astimezone(dt.timezone.utc)
 
     def count(self, types: str | Iterable[str], *, by: str = "subject", payload: Mapping | None = None,
-              daily: bool = False, span: str = "period", people: Iterable[int] | None = None) -> dict[int, Tally]:
+              daily: bool = False, half_days: bool = False, span: str = "period",
+              people: Iterable[int] | None = None) -> dict[int, Tally]:
         """Count events of ``types`` per subject (every subject gets a Tally), in one query.
 
         :param types: namespaced event type keys (``"chashan.patrol"``).
@@ -128,40 +193,108 @@ class Facts:
             ``{"minutes": (">=", 60)}`` (operators ``== != >= > <= <``; numbers compared as
             numbers, booleans and strings as such).
         :param daily: also count per local day (``Tally.by_day``).
+        :param half_days: also count per local half-day (``Tally.by_half_day``, keys
+            ``(date, "am")`` before 12:00 local time and ``(date, "pm")`` from 12:00 on — "周五上午",
+            "周五下午"); implies ``daily``.
         :param span: ``"period"``, or ``"weeks"`` — from the Monday of the first to the Sunday
             of the last of :meth:`weeks`, for weekly obligations.
         :param people: count for these people instead of the run's subjects (the members of a
             unit or grid, see :meth:`members`), attributed as person subjects would be.
         """
-        types = sorted([types] if isinstance(types, str) else set(types))
-        kind, keys = ("person", sorted(set(people))) if people is not None else (self.sheet.subject_kind, sorted(self.subjects))
-        if by not in BY or (by == "actor" and kind != "person"):
-            raise ValueError(f"by must be one of {BY} ('actor' only for people)")
+        types = _types(types)
+        kind, keys = self._keys(people)
         first, end = self._window(span)
         key, joins, scope = self._attribution(by, kind, keys)
-        columns = [key] + ([self._local_day(first, end)] if daily else [])
+        slot = self._local_slot(first, end, half_days) if (daily or half_days) else None
+        columns = [key] + ([slot] if slot is not None else [])
         query = select(*columns, func.count(distinct(Event.id)), _id_list(Event.id)).select_from(Event)
         for target, onclause in joins:
             query = query.join(target, onclause)
-        conditions = [Event.type.in_(types), Event.occurred_at >= self._utc(first), Event.occurred_at < self._utc(end),
-                      ~superseded_condition(), scope, *self._payload_conditions(payload or {})]
+        conditions = self._event_conditions(types, first, end, payload) + [scope]
         rows = db.session.execute(query.where(*conditions).group_by(*columns)).all() if keys else []
         counts: dict[int, int] = {}
         ids: dict[int, set] = {}
         per_day: dict[int, dict] = {}
+        per_half: dict[int, dict] = {}
         for row in rows:
             sid, n, id_text = row[0], row[-2], row[-1]
-            counts[sid] = counts.get(sid, 0) + n
-            ids.setdefault(sid, set()).update(int(i) for i in str(id_text).split(",") if i)
-            if daily:
-                local = dt.date.fromisoformat(str(row[1])[:10])
-                per_day.setdefault(sid, {})[local] = per_day.get(sid, {}).get(local, 0) + n
-        result = {sid: Tally(counts.get(sid, 0), tuple(sorted(ids.get(sid, ()))), dict(sorted(per_day.get(sid, {}).items())))
+            ids.setdefault(sid, set()).update(_ids(id_text))
+            if slot is None:
+                counts[sid] = counts.get(sid, 0) + n
+                continue
+            local, half = _parse_slot(row[1])
+            days = per_day.setdefault(sid, {})
+            days[local] = days.get(local, 0) + n
+            if half_days:
+                halves = per_half.setdefault(sid, {})
+                halves[(local, half)] = halves.get((local, half), 0) + n
+        if slot is not None:  # an event lies in one slot: the count is the sum over the slots
+            counts = {sid: sum(days.values()) for sid, days in per_day.items()}
+        result = {sid: Tally(counts.get(sid, 0), tuple(sorted(ids.get(sid, ()))), dict(sorted(per_day.get(sid, {}).items())),
+                             dict(sorted(per_half.get(sid, {}).items())))
                   for sid in keys}
-        self.log.append(["count", types, by, _plain(payload or {}), daily, span, people is not None,
-                         {str(s): [t.count, list(t.event_ids), {d.isoformat(): n for d, n in t.by_day.items()}]
+        entry = ["count", types, by, _plain(payload or {}), daily, span, people is not None,
+                 {str(s): [t.count, list(t.event_ids), {d.isoformat(): n for d, n in t.by_day.items()}]
+                  + ([{f"{d.isoformat()} {h}": n for (d, h), n in t.by_half_day.items()}] if half_days else [])
+                  for s, t in result.items()}]
+        self.log.append(entry + (["half_days"] if half_days else []))
+        return result
+
+    def sum(self, types: str | Iterable[str], field: str, *, by: str = "subject", payload: Mapping | None = None,
+            daily: bool = False, span: str = "period", people: Iterable[int] | None = None) -> dict[int, Total]:
+        """Sum the numeric payload ``field`` of events of ``types`` per subject (every subject
+        gets a Total), in one query — the minutes of the patrols, the amount of the fees.
+
+        Values may be JSON numbers or decimal strings (``"12.50"``, as Decimals are stored); each
+        is taken to 4 decimal places and the sum is exact (a :class:`~decimal.Decimal`). Events
+        without the field are left out of the sum, the count and the ids. The other parameters
+        are those of :meth:`count`; ``daily`` fills ``Total.by_day`` (the amount per local day).
+        An event counts once for a subject even when it reaches it twice (a person assigned to
+        a grid and to a grid below it)."""
+        types = _types(types)
+        kind, keys = self._keys(people)
+        first, end = self._window(span)
+        key, joins, scope = self._attribution(by, kind, keys)
+        value = _scaled(Event.payload[field])
+        inner_columns = [key.label("sid")] + ([self._local_slot(first, end, False).label("slot")] if daily else [])
+        inner = select(*inner_columns, Event.id.label("eid"), value.label("value")).select_from(Event)
+        for target, onclause in joins:
+            inner = inner.join(target, onclause)
+        conditions = self._event_conditions(types, first, end, payload) + [scope, value.is_not(None)]
+        inner = inner.where(*conditions).distinct().subquery()
+        groups = [inner.c.sid] + ([inner.c.slot] if daily else [])
+        query = select(*groups, func.sum(inner.c.value), func.count(inner.c.eid), _id_list(inner.c.eid)).group_by(*groups)
+        rows = db.session.execute(query).all() if keys else []
+        amounts: dict[int, Decimal] = {}
+        counts: dict[int, int] = {}
+        ids: dict[int, set] = {}
+        per_day: dict[int, dict] = {}
+        for row in rows:
+            sid, amount, n, id_text = row[0], _unscale(row[-3]), row[-2], row[-1]
+            amounts[sid] = amounts.get(sid, Decimal(0)) + amount
+            counts[sid] = counts.get(sid, 0) + n
+            ids.setdefault(sid, set()).update(_ids(id_text))
+            if daily:
+                local, _ = _parse_slot(row[1])
+                days = per_day.setdefault(sid, {})
+                days[local] = days.get(local, Decimal(0)) + amount
+        result = {sid: Total(_tidy(amounts.get(sid, Decimal(0))), counts.get(sid, 0), tuple(sorted(ids.get(sid, ()))),
+                             {d: _tidy(a) for d, a in sorted(per_day.get(sid, {}).items())})
+                  for sid in keys}
+        self.log.append(["sum", types, field, by, _plain(payload or {}), daily, span, people is not None,
+                         {str(s): [str(t.amount), t.count, list(t.event_ids), {d.isoformat(): str(a) for d, a in t.by_day.items()}]
                           for s, t in result.items()}])
         return result
+
+    def _keys(self, people) -> tuple[str, list[int]]:
+        """(subject kind, subject ids): the run's subjects, or ``people`` as person subjects."""
+        if people is not None:
+            return "person", sorted(set(people))
+        return self.sheet.subject_kind, sorted(self.subjects)
+
+    def _event_conditions(self, types: list[str], first: dt.date, end: dt.date, payload) -> list:
+        return [Event.type.in_(types), Event.occurred_at >= self._utc(first), Event.occurred_at < self._utc(end),
+                ~superseded_condition(), *self._payload_conditions(payload or {})]
 
     def _held(self, person_ids=None):
         """SQL: an assignment overlapping the period (of one of ``person_ids``, if given)."""
@@ -172,13 +305,20 @@ class Facts:
 
     def _attribution(self, by: str, kind: str, ids: list[int]):
         """(subject key column, joins, condition) for the subject kind and ``by``."""
+        if by not in BY or (by == "actor" and kind != "person"):
+            raise ValueError(f"by must be one of {BY} ('actor' only for people)")
         if by == "actor":
             return Event.actor_person_id, [], Event.actor_person_id.in_(ids)
         if by == "subject":
             column = {"person": Event.subject_person_id, "unit": Event.subject_unit_id, "grid": Event.grid_id}[kind]
             return column, [], column.in_(ids)
+        return self._in_subtrees(Event.grid_id, kind, ids)
+
+    def _in_subtrees(self, grid_column, kind: str, ids: list[int]):
+        """(subject key, joins, condition): rows whose ``grid_column`` lies in the subtree of a
+        grid subject, of a unit's attached grid, or of a grid a person is assigned to."""
         place, root = aliased(Grid), aliased(Grid)
-        joins = [(place, place.id == Event.grid_id)]
+        joins = [(place, place.id == grid_column)]
         in_subtree = and_(place.path >= root.path, place.path < root.path + PATH_END)
         if kind == "grid":
             return root.id, joins + [(root, in_subtree)], root.id.in_(ids)
@@ -187,46 +327,106 @@ class Facts:
         held = and_(Assignment.grid_id == root.id, self._held(ids))
         return Assignment.person_id, joins + [(root, in_subtree), (Assignment, held)], Assignment.person_id.in_(ids)
 
-    def _local_day(self, first: dt.date, end: dt.date):
-        """The event's local date as SQL: PostgreSQL converts time zones itself; elsewhere a
-        CASE over the window's local midnights (correct across daylight-saving changes)."""
+    def _local_slot(self, first: dt.date, end: dt.date, halves: bool):
+        """The event's local date ("YYYY-MM-DD"), with ``halves`` followed by " am" or " pm", as
+        SQL: PostgreSQL converts time zones itself; elsewhere a CASE over the window's local
+        midnights (and noons) — correct across daylight-saving changes."""
         if db.session.get_bind().dialect.name == "postgresql":
-            return cast(func.timezone(str(self.tz.key), Event.occurred_at), Date)
-        days = [first + dt.timedelta(days=n) for n in range((end - first).days)]
-        whens = [(Event.occurred_at < self._utc(day + dt.timedelta(days=1)), day.isoformat()) for day in days]
+            local = func.timezone(str(self.tz.key), Event.occurred_at)
+            return func.to_char(local, "YYYY-MM-DD AM") if halves else cast(local, Date)
+        whens = []
+        for n in range((end - first).days):
+            day = first + dt.timedelta(days=n)
+            if halves:
+                noon = dt.datetime.combine(day, dt.time(12), tzinfo=self.tz).astimezone(dt.timezone.utc)
+                whens.append((Event.occurred_at < noon, f"{day.isoformat()} am"))
+            whens.append((Event.occurred_at < self._utc(day + dt.timedelta(days=1)),
+                          f"{day.isoformat()} pm" if halves else day.isoformat()))
         return case(*whens, else_=end.isoformat())
 
-    def members(self, subject_id: int, roles: Iterable[str] | None = None) -> list[int]:
-        """The people assigned to a grid or unit subject during the period (optionally only
-        those holding one of ``roles``); for a person subject, the person."""
-        kind = self.sheet.subject_kind
+    # -- people, units and registers ------------------------------------------------------------
+
+    def members(self, subject_id: int, roles: Iterable[str] | None = None, *, kind: str | None = None) -> list[int]:
+        """The people assigned to a grid or unit during the period (optionally only those
+        holding one of ``roles``); for a person, the person. ``kind`` (``"grid"``, ``"unit"``,
+        ``"person"``) defaults to the sheet's subject kind. For many grids or units at once,
+        :meth:`members_by_subject` asks one query."""
+        return self.members_by_subject([subject_id], roles, kind=kind)[subject_id]
+
+    def members_by_subject(self, subject_ids: Iterable[int] | None = None, roles: Iterable[str] | None = None, *,
+                           kind: str | None = None) -> dict[int, list[int]]:
+        """{grid or unit id: [person ids]} as :meth:`members` for every one of ``subject_ids``
+        (default: the run's subjects), in one query."""
+        kind = kind or self.sheet.subject_kind
+        if kind not in ("person", "grid", "unit"):
+            raise ValueError("kind must be 'person', 'grid' or 'unit'")
+        keys = sorted(set(self.subjects if subject_ids is None else subject_ids))
+        found: dict[int, set] = {k: set() for k in keys}
         if kind == "person":
-            ids = [subject_id]
-        else:
+            found = {k: {k} for k in keys}
+        elif keys:
             column = Assignment.grid_id if kind == "grid" else Assignment.unit_id
-            query = select(Assignment.person_id).where(column == subject_id, self._held())
+            query = select(column, Assignment.person_id).where(column.in_(keys), self._held())
             if roles is not None:
-                query = query.where(Assignment.role.in_(list(roles)))
-            ids = sorted(set(db.session.scalars(query)))
-        self.log.append(["members", subject_id, sorted(roles) if roles is not None else None, ids])
-        return ids
+                query = query.where(Assignment.role.in_(sorted(set(roles))))
+            for key, person in db.session.execute(query):
+                found[key].add(person)
+        result = {k: sorted(v) for k, v in found.items()}
+        self.log.append(["members", kind, sorted(set(roles)) if roles is not None else None,
+                         {str(k): v for k, v in result.items()}])
+        return result
+
+    def attached_units(self, unit_kinds: Iterable[str] | None = None, grids: Iterable[int] | None = None
+                       ) -> dict[int, list[int]]:
+        """{grid id: [unit ids]} of the units attached to each grid (挂点, ``Unit.grid_id``) —
+        default the run's (grid) subjects — optionally only units of ``unit_kinds``; one query."""
+        keys = sorted(set(self.subjects if grids is None else grids))
+        found: dict[int, list[int]] = {k: [] for k in keys}
+        if keys:
+            query = select(Unit.grid_id, Unit.id).where(Unit.grid_id.in_(keys))
+            if unit_kinds is not None:
+                query = query.where(Unit.kind.in_(sorted(set(unit_kinds))))
+            for grid_id, unit_id in db.session.execute(query.order_by(Unit.id)):
+                found[grid_id].append(unit_id)
+        self.log.append(["attached_units", sorted(set(unit_kinds)) if unit_kinds is not None else None,
+                         {str(k): v for k, v in found.items()}])
+        return found
+
+    def person_names(self, person_ids: Iterable[int]) -> dict[int, str]:
+        """{person id: name} (for the notes of a sheet), one query."""
+        ids = sorted(set(person_ids))
+        names = dict(db.session.execute(select(Person.id, Person.name).where(Person.id.in_(ids))).all()) if ids else {}
+        self.log.append(["person_names", {str(k): names[k] for k in sorted(names)}])
+        return names
+
+    def places(self, kinds: str | Iterable[str], *, grid: int | None = None,
+               attributes: Mapping | None = None) -> dict[int, Register]:
+        """Register entries (登记台账) of ``kinds`` per subject — in a grid subject's subtree, a
+        unit's attached grid's, or the subtrees of the grids a person is assigned to — or, with
+        ``grid``, ``{grid: Register}`` for that grid's subtree; one query. ``attributes`` are
+        conditions on the entries' attributes, as ``payload`` in :meth:`count`
+        (``{"licence_inspection_due": True}``). Registers have no history: they are counted as
+        they stand when the run is computed."""
+        kinds = _types(kinds)
+        if grid is not None:
+            kind, keys = "grid", [grid]
+        else:
+            kind, keys = self.sheet.subject_kind, sorted(self.subjects)
+        key, joins, scope = self._in_subtrees(Place.grid_id, kind, keys)
+        query = select(key, func.count(distinct(Place.id)), _id_list(Place.id)).select_from(Place)
+        for target, onclause in joins:
+            query = query.join(target, onclause)
+        conditions = [Place.kind.in_(kinds), scope, *_json_conditions(Place.attributes, attributes or {})]
+        rows = db.session.execute(query.where(*conditions).group_by(key)).all() if keys else []
+        found = {sid: Register(n, tuple(sorted(_ids(id_text)))) for sid, n, id_text in rows}
+        result = {sid: found.get(sid, Register()) for sid in keys}
+        self.log.append(["places", kinds, grid, _plain(attributes or {}),
+                         {str(k): [r.count, list(r.place_ids)] for k, r in result.items()}])
+        return result
 
     @staticmethod
     def _payload_conditions(payload: Mapping) -> list:
-        conditions = []
-        for field, wanted in payload.items():
-            op, value = wanted if isinstance(wanted, tuple) else ("==", wanted)
-            if op not in COMPARISONS:
-                raise ValueError(f"payload condition on {field!r}: operator must be one of {list(COMPARISONS)}")
-            element = Event.payload[field]
-            if isinstance(value, bool):
-                column = element.as_boolean()
-            elif isinstance(value, (int, Decimal)):
-                column, value = element.as_numeric(18, 4), Decimal(value)
-            else:
-                column, value = element.as_string(), str(value)
-            conditions.append(getattr(column, COMPARISONS[op])(value))
-        return conditions
+        return _json_conditions(Event.payload, payload)
 
     # -- cases and judged inputs ------------------------------------------------------------
 
@@ -236,12 +436,16 @@ class Facts:
         self.log.append(["case_metrics", grid, unit, _plain(dataclasses.asdict(result))])
         return result
 
-    def undisposed_case_ids(self, *, grid: int | None = None, unit: int | None = None) -> list[int]:
+    def undisposed_case_ids(self, *, grid: int | None = None, unit: int | None = None,
+                            on_time: bool = False) -> list[int]:
         """The cases behind a lost disposal rate: due for disposal in the period (resolve
         deadline inside it) and not resolved before its end — the complement of
-        ``CaseMetrics.disposed`` for the same grid subtree and/or unit, as evidence."""
+        ``CaseMetrics.disposed`` for the same grid subtree and/or unit, as evidence. With
+        ``on_time``, those not resolved by their deadline — the complement of
+        ``CaseMetrics.disposed_on_time`` (``on_time_disposal_rate``)."""
+        late = Case.resolved_at > Case.resolve_due_at if on_time else Case.resolved_at >= self.end
         query = select(Case.id).where(Case.resolve_due_at >= self.start, Case.resolve_due_at < self.end,
-                                      or_(Case.resolved_at.is_(None), Case.resolved_at >= self.end))
+                                      or_(Case.resolved_at.is_(None), late))
         if grid is not None:
             root = aliased(Grid)
             query = query.join(Grid, Grid.id == Case.grid_id).join(
@@ -249,8 +453,53 @@ class Facts:
         if unit is not None:
             query = query.where(Case.unit_id == unit)
         ids = list(db.session.scalars(query.order_by(Case.id)))
-        self.log.append(["undisposed_case_ids", grid, unit, ids])
+        self.log.append(["undisposed_case_ids", grid, unit, ids] + (["on_time"] if on_time else []))
         return ids
+
+    # -- satisfaction surveys ---------------------------------------------------------------
+
+    def satisfaction(self, *, grid: int | None = None, unit: int | None = None,
+                     question: str | None = None) -> Satisfaction:
+        """Satisfaction survey counts for the subtree of ``grid``, of ``unit``'s attached grid,
+        or (neither) the whole tenant, over the surveys that close in the period (the
+        :mod:`gridgov.surveys.rates` rule: a survey counts, whole, for the period of its last
+        day), optionally only surveys asking ``question``. A household sampled that did not
+        answer counts against the rate; nothing sampled → rate 1, ``nothing_due``. For every
+        subject at once, :meth:`satisfaction_by_subject` asks one query."""
+        if grid is not None and unit is not None:
+            raise ValueError("give grid or unit, not both")
+        if grid is None and unit is None:
+            row = db.session.execute(_votes().where(*self._survey_conditions(question))).one()
+            found = _satisfaction(row)
+        else:
+            kind, key = ("grid", grid) if grid is not None else ("unit", unit)
+            found = self._satisfaction_of(kind, [key], question).get(key, Satisfaction())
+        self.log.append(["satisfaction", grid, unit, question, _plain(dataclasses.asdict(found))])
+        return found
+
+    def satisfaction_by_subject(self, *, question: str | None = None) -> dict[int, Satisfaction]:
+        """:meth:`satisfaction` for each of the run's subjects — a grid's subtree, a unit's
+        attached grid's, the subtrees of the grids a person is assigned to — in one query."""
+        kind, keys = self.sheet.subject_kind, sorted(self.subjects)
+        found = self._satisfaction_of(kind, keys, question)
+        result = {sid: found.get(sid, Satisfaction()) for sid in keys}
+        self.log.append(["satisfaction_by_subject", question,
+                         {str(k): _plain(dataclasses.asdict(v)) for k, v in result.items()}])
+        return result
+
+    def _survey_conditions(self, question: str | None) -> list:
+        conditions = [Survey.ends_on >= self.period_start, Survey.ends_on < self.period_end]
+        return conditions + ([Survey.question == question] if question is not None else [])
+
+    def _satisfaction_of(self, kind: str, keys: list[int], question: str | None) -> dict[int, Satisfaction]:
+        if not keys:
+            return {}
+        key, joins, scope = self._in_subtrees(SurveyToken.grid_id, kind, keys)
+        query = _votes(key)
+        for target, onclause in joins:
+            query = query.join(target, onclause)
+        rows = db.session.execute(query.where(scope, *self._survey_conditions(question)).group_by(key)).all()
+        return {row[0]: _satisfaction(row[1:]) for row in rows}
 
     def published_results(self, sheet: str) -> dict[int, list[PublishedResult]]:
         """The published results of another sheet for the periods inside this one, per subject
@@ -288,16 +537,22 @@ class Facts:
         self.log.append(["subject_grids", subject_id, ids])
         return ids
 
-    def judged(self, item: str) -> dict[int, JudgedEntry]:
-        """The latest judged input of ``item`` per subject (subjects without one are absent)."""
+    def judged(self, item: str, *, period_start: dt.date | None = None) -> dict[int, JudgedEntry]:
+        """The latest judged input of ``item`` per subject (subjects without one are absent).
+
+        ``period_start`` reads the inputs entered for another period of the same sheet key —
+        a sheet that judges an item monthly inside a quarter passes each month's first day;
+        default the run's period."""
+        start = period_start or self.period_start
         rows = db.session.scalars(select(Judgement).where(
-            Judgement.sheet == self.sheet.key, Judgement.period_start == self.period_start, Judgement.item == item,
+            Judgement.sheet == self.sheet.key, Judgement.period_start == start, Judgement.item == item,
             Judgement.subject_id.in_(list(self.subjects))).order_by(Judgement.id))
         latest = {}
         for row in rows:
             latest[row.subject_id] = JudgedEntry(row.id, Decimal(row.points), row.entered_by_name,
                                                  row.entered_at.isoformat(), row.reason)
-        self.log.append(["judged", item, {str(k): _plain(dataclasses.asdict(v)) for k, v in sorted(latest.items())}])
+        entry = ["judged", item, {str(k): _plain(dataclasses.asdict(v)) for k, v in sorted(latest.items())}]
+        self.log.append(entry + ([start.isoformat()] if period_start is not None else []))
         return latest
 
 
@@ -306,3 +561,83 @@ def _id_list(column):
     if db.session.get_bind().dialect.name == "postgresql":
         return func.string_agg(distinct(cast(column, String)), ",")
     return func.group_concat(distinct(column))
+
+
+def _ids(text) -> list[int]:
+    return [int(i) for i in str(text).split(",") if i] if text is not None else []
+
+
+def _types(types: str | Iterable[str]) -> list[str]:
+    return sorted([types] if isinstance(types, str) else set(types))
+
+
+def _parse_slot(value) -> tuple[dt.date, str]:
+    """(local date, "am"/"pm"/"") from a slot column of :meth:`Facts._local_slot`."""
+    if isinstance(value, dt.datetime):
+        return value.date(), ""
+    if isinstance(value, dt.date):
+        return value, ""
+    text = str(value)
+    return dt.date.fromisoformat(text[:10]), text[11:13].lower()
+
+
+SCALE = 10_000  # payload sums are exact to 4 decimal places
+
+
+def _scaled(element):
+    """A payload number (JSON number or decimal string) as SQL, exact to 4 places: NUMERIC on
+    PostgreSQL; elsewhere an INTEGER count of ten-thousandths (summed without float error)."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        return element.as_numeric(24, 4)
+    return cast(func.round(cast(element.as_string(), Float) * SCALE), Integer)
+
+
+def _unscale(value) -> Decimal:
+    if value is None:
+        return Decimal(0)
+    if db.session.get_bind().dialect.name == "postgresql":
+        return Decimal(value)
+    return Decimal(int(value)) / SCALE
+
+
+def _tidy(value: Decimal) -> Decimal:
+    """A sum without trailing zeros (12.5, 90) — the same on every database."""
+    value = Decimal(value).quantize(Decimal(1) / SCALE)
+    return value.quantize(Decimal(1)) if value == value.to_integral_value() else value.normalize()
+
+
+def _json_conditions(column, conditions: Mapping) -> list:
+    """SQL conditions on the fields of a JSON column (see the ``payload`` of :meth:`Facts.count`)."""
+    out = []
+    for field, wanted in conditions.items():
+        op, value = wanted if isinstance(wanted, tuple) else ("==", wanted)
+        if op not in COMPARISONS:
+            raise ValueError(f"condition on {field!r}: operator must be one of {list(COMPARISONS)}")
+        element = column[field]
+        if isinstance(value, bool):
+            target = element.as_boolean()
+        elif isinstance(value, (int, Decimal)):
+            target, value = element.as_numeric(18, 4), Decimal(value)
+        else:
+            target, value = element.as_string(), str(value)
+        out.append(getattr(target, COMPARISONS[op])(value))
+    return out
+
+
+def _votes(*keys):
+    """SELECT key, sampled, answered, satisfied, basically satisfied, dissatisfied, vote ids —
+    survey tokens left-joined to their standing vote events (:mod:`gridgov.surveys.rates`)."""
+    answer = Event.payload["answer"].as_string()
+
+    def votes(value=None):
+        return func.count(distinct(Event.id)) if value is None else func.count(distinct(Event.id)).filter(answer == value)
+
+    return (select(*keys, func.count(distinct(SurveyToken.id)), votes(), votes("satisfied"), votes("basically_satisfied"),
+                   votes("dissatisfied"), _id_list(Event.id))
+            .select_from(SurveyToken).join(Survey, Survey.id == SurveyToken.survey_id)
+            .outerjoin(Event, and_(Event.id == SurveyToken.event_id, ~superseded_condition())))
+
+
+def _satisfaction(row) -> Satisfaction:
+    sampled, answered, satisfied, basically, dissatisfied, id_text = row
+    return Satisfaction(sampled, answered, satisfied, basically, dissatisfied, tuple(sorted(_ids(id_text))))
