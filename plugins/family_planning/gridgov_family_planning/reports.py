@@ -102,6 +102,7 @@ def checkup_list(req) -> ReportTable:
                      "last_checkup": last, "months": ((end.year - last.year) * 12 + end.month - last.month) if last else None})
     if reader:
         register_ops.audit_place_reads([w for w, _ in month["listed"]], "report family_planning.checkup_list")
+        db.session.commit()  # the audit of a read stands even where the page itself commits nothing
     cleared = len(month["cleared"])
     notes = [req.title(f"本月上报 {len(rows)} 人（{months}个月未查体）；本月清理 {cleared} 人（上月上报 {month['previously_listed']} 人）；"
                        f"清理漏管空挂 {registers.registrations_cleared(first, tenant_zone())} 人",
