@@ -4,7 +4,7 @@ block (one of them joined in April), households, women of childbearing age and f
 residents in every block, and the year so far: daily work sheets on every official working day
 (a few absences, leave requests with decisions), visits, check-ups (some women overdue),
 floating-population changes, registrations cleared, the assessors' marks and a reward and a
-penalty. People and households are made up; the random generator is seeded, so the demo is the
+penalty, and a draft run of the annual assessment. People and households are made up; the random generator is seeded, so the demo is the
 same every time."""
 
 import datetime as dt
@@ -69,6 +69,15 @@ def load(loader):
                  actor=director, subject=leaders[3][0])
     loader.login("director", "supervisor", person=director)
     loader.login("staff", "field_staff", person=leaders[0][0])
+    # The year so far, assessed: a draft run of the annual sheet, so the console and the salary
+    # statements show results at once (computed again at year end).
+    from gridgov.assessment import operations as runs
+
+    loader.flush_events()
+    assessor = loader.login("assessor", "assessor")
+    run = runs.create_run(sheet="family_planning.leader_year", period_start=loader.year_start, user=assessor,
+                          note="年度考核草稿：截至昨日")
+    runs.compute_now(run, assessor)
 
 
 def _registers(loader, block, block_no):
