@@ -1,8 +1,9 @@
 """The chashan demo tenant: a quarter (2026 Q3) of a street office's records, and that quarter's
 assessment runs computed and published, so the console and the reports show results at once.
 
-The module loads the demo once (its own app, on SQLite or on the PostgreSQL named by
-GRIDGOV_TEST_DATABASE_URL); the tests read it, and the last one adds a correction run.
+The module loads the demo once (its own app with the chashan plugin alone, on SQLite or on the
+PostgreSQL named by GRIDGOV_TEST_DATABASE_URL); the tests read it, and the last one adds a
+correction run.
 """
 from __future__ import annotations
 
@@ -33,7 +34,7 @@ MONTHS = [dt.date(2026, 7, 1), dt.date(2026, 8, 1), dt.date(2026, 9, 1)]
 def demo(tmp_path_factory):
     url = os.environ.get("GRIDGOV_TEST_DATABASE_URL") or f"sqlite:///{tmp_path_factory.mktemp('csdemo') / 'demo.db'}"
     app = create_app({"TESTING": True, "SECRET_KEY": "test-secret", "SQLALCHEMY_DATABASE_URI": url,
-                      "RATELIMIT_STORAGE_URI": "memory://", "REDIS_URL": None})
+                      "RATELIMIT_STORAGE_URI": "memory://", "REDIS_URL": None, "GRIDGOV_PLUGINS": ["chashan"]})
     with app.app_context(), platform_scope():
         db.drop_all()
         db.create_all()
