@@ -112,6 +112,10 @@ def test_an_assessor_creates_computes_publishes_and_corrects_a_run(app, client, 
     assert "优秀" in ranking and "不合格" in ranking and "¥1,000.00" in ranking and "veto recorded" in ranking
     fingerprint = run_row(world, run_id).fingerprint
     assert fingerprint[:16] in page
+    report = re.search(r'id="reports-link" href="([^"]+)"|href="([^"]+)" id="reports-link"', page)
+    link = (report.group(1) or report.group(2)).replace("&amp;", "&")
+    assert link.startswith("/admin/reports/?") and "report=core.ranking" in link and f"run_id={run_id}" in link
+    assert console.get(link).status_code == 200
 
     listing = text(console.get(RUNS))
     assert "已计算" in listing and fingerprint[:12] in listing and "http-equiv=\"refresh\"" not in listing
@@ -195,7 +199,7 @@ def test_progress_of_a_running_job_and_the_page_refreshes_itself(client, world):
     for url in (RUNS, RUNS + f"run/?id={run_id}"):
         page = text(console.get(url))
         assert '<meta http-equiv="refresh" content="3">' in page
-        assert 'style="width: 40%"' in page and "counting facts" in page
+        assert 'style="width: 40%"' in page and "统计数据" in page
 
 
 def test_a_subjects_sheet_shows_every_line_with_its_evidence(app, client, world):
@@ -306,7 +310,7 @@ def test_outsiders_do_not_read_a_draft_and_subjects_read_their_own_after_publica
         response = reader.get(RUNS + "run/", query_string={"id": run_id})
         assert response.status_code == 302
         page = text(reader.get(response.location))
-        assert "until it is published only assessors and administrators may read this assessment" in page
+        assert "公布之前只有考核员和管理员可以查看此考核。" in page
         assert "社区A" not in page
         assert reader.get(RUNS + "sheet/", query_string={"id": run_id, "subject": world.grids["A"]}).status_code == 302
         assert 'id="new-run"' not in page and "新建批次" not in page
@@ -332,7 +336,9 @@ def test_outsiders_do_not_read_a_draft_and_subjects_read_their_own_after_publica
     outsider = login(app.test_client(), "outsider")  # not a subject of this run
     response = outsider.get(RUNS + "run/", query_string={"id": run_id})
     assert response.status_code == 302
-    assert "only the subjects of this assessment may read it" in text(outsider.get(response.location))
+    assert "只有此考核的考核对象可以查看。" in text(outsider.get(response.location))
+    response = outsider.get(RUNS + "run/", query_string={"id": run_id, "lang": "en"})
+    assert "Only the subjects of this assessment may read it." in text(outsider.get(response.location))
 
 
 def test_another_tenants_run_is_not_found(app, client, factory, world):

@@ -118,6 +118,16 @@ def iso_time(value: str | None) -> str:
         return value or ""
 
 
+PROGRESS_NOTES = {"queued": _l("queued"), "counting facts": _l("counting facts"),
+                  "grading and ranking": _l("grading and ranking"), "computed": _l("computed"),
+                  "published": _l("published")}
+
+
+def progress_note(note: str) -> str:
+    """The engine's progress notes in the console's language (others as they are)."""
+    return str(PROGRESS_NOTES.get(note, note or ""))
+
+
 def item_title(entry: dict) -> str:
     return entry.get("title_en" if is_english() else "title_zh") or entry.get("key", "")
 
@@ -126,17 +136,24 @@ def award_title(award: dict) -> str:
     return award.get("title_en" if is_english() else "title_zh") or award.get("key", "")
 
 
-def reports_url(run: AssessmentRun) -> str | None:
-    """The reports page for the run's ranking, if the reports console is installed."""
+def reports_url(run: AssessmentRun, report: str = "core.ranking", **args) -> str | None:
+    """The reports page (报表) of a core report of the run, if the reports console is installed."""
     endpoint = next((e for e in ("console_reports.index", "reports.index") if e in current_app.view_functions), None)
-    return url_for(endpoint, report="core.ranking", run_id=run.id) if endpoint else None
+    return url_for(endpoint, report=report, run_id=run.id, **args) if endpoint else None
+
+
+def money_only(results) -> bool:
+    """A cash ledger (茶山 A): every line of every sheet is money, no points — the points, totals
+    and ranks (all 0 and 1) are left off the pages."""
+    lines = [item for result in results for item in result.items]
+    return bool(lines) and all(item.get("points") is None for item in lines)
 
 
 def last_day(run: AssessmentRun) -> dt.date:
     return run.period_end - dt.timedelta(days=1)
 
 
-SHOW = dict(last_day=last_day, state=state_title, sheet=sheet_title, period=run_period, grade=grade_title, money=money, points=points,
+SHOW = dict(progress=progress_note, last_day=last_day, state=state_title, sheet=sheet_title, period=run_period, grade=grade_title, money=money, points=points,
             time=local_time, iso_time=iso_time, item=item_title, award=award_title, inline=EVIDENCE_INLINE)
 
 
@@ -227,12 +244,13 @@ class AssessmentRunView(BaseView):
     def _readable_run(self) -> AssessmentRun | None:
         """The run of ``?id=`` if the login may read it; else its reason is flashed and None."""
         run = self._run()
-        try:
-            access.require_run_reader(_me(), run)
-        except OperationError as exc:
-            show_errors(None, exc)
-            return None
-        return run
+        if access.can_read_run(_me(), run):
+            return run
+        if run.state != PUBLISHED:
+            flash(gettext("Until it is published only assessors and administrators may read this assessment."), "error")
+        else:
+            flash(gettext("Only the subjects of this assessment may read it."), "error")
+        return None
 
     # -- the list --------------------------------------------------------------------------------
 
@@ -293,6 +311,9 @@ class AssessmentRunView(BaseView):
         manager = access.is_manager(user)
         sheets = {r.subject_id: r for r in access.readable_results(user, run)}
         rows = access.ranking(user, run)
+        only_money = money_only(sheets.values())
+        if only_money and not manager:  # a cash ledger ranks nothing: a subject sees its own lines
+            rows = [row for row in rows if row["subject_id"] in sheets]
         job = running_job(run)
         correction = runs.superseded_by(run)
         form = None
@@ -301,6 +322,7 @@ class AssessmentRunView(BaseView):
         return self.render("console/assessment_run.html", run=run, rows=rows, sheets=sheets, manager=manager,
                            job=job, failed=failed_job(run), correction=correction, form=form,
                            refresh=REFRESH_SECONDS if job is not None else None, reports_url=reports_url(run),
+                           money_only=only_money,
                            states={"draft": DRAFT, "computed": COMPUTED, "published": PUBLISHED}, show=SHOW)
 
     @expose("/sheet/")
@@ -316,7 +338,9 @@ class AssessmentRunView(BaseView):
         if not access.can_read_result(_me(), result):
             flash(gettext("Only the subject itself, assessors and administrators may read this sheet."), "error")
             return redirect(url_for(".run", id=run.id))
-        return self.render("console/assessment_sheet.html", run=run, result=result, show=SHOW)
+        return self.render("console/assessment_sheet.html", run=run, result=result, show=SHOW,
+                           money_only=money_only([result]),
+                           reports_url=reports_url(run, "core.sheet", subject_id=result.subject_id))
 
     # -- steps -----------------------------------------------------------------------------------
 
