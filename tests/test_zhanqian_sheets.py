@@ -101,7 +101,7 @@ def test_the_honour_bonus_is_capped_at_twenty(world):
     bonus = line(a, "bonus")
     assert bonus["points"] == "20.0" and "capped at 20" in bonus["rule"] and len(bonus["evidence"]["event_ids"]) == 3
     assert a.bonus == Decimal(20)
-    assert capped_bonus([Decimal(5), Decimal(6)], Decimal(20)) == (Decimal(11), False)
+    assert capped_bonus(Decimal(11), Decimal(20)) == (Decimal(11), False)
 
 
 def test_the_total_and_the_four_grades(world):

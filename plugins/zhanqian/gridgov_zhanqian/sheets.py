@@ -26,14 +26,12 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
-from sqlalchemy import and_, or_, select
-from sqlalchemy.orm import aliased
+from sqlalchemy import select
 
 from gridgov.assessment import Evidence, ItemScore, SubjectScore, round_points
 from gridgov.extensions import db
 from gridgov.metrics import Rate
-from gridgov.models import Case, Event, Grid
-from gridgov.models.grids import PATH_END
+from gridgov.models import Event, Grid
 from gridgov.operations.events import superseded_condition
 from gridgov.plugins import Sheet, SheetItem
 
@@ -71,8 +69,8 @@ def investigation_rate(done: dict[int, int], required: int) -> Rate:
     return Rate(sum(min(n, required) for n in done.values()), required * len(done))
 
 
-def capped_bonus(points: list[Decimal], cap: Decimal) -> tuple[Decimal, bool]:
-    total = sum(points, ZERO)
+def capped_bonus(total: Decimal, cap: Decimal) -> tuple[Decimal, bool]:
+    """The month's honour points, at most ``cap`` ("加分上限为20分"); whether the cap bit."""
     return (cap, True) if total > cap else (total, False)
 
 
@@ -117,36 +115,11 @@ def inspections_per_grid(facts, grid_ids: list[int]) -> dict[int, list[int]]:
     return found
 
 
-def late_or_open_case_ids(facts, community: int) -> list[int]:
-    """The cases behind a lost disposal rate: due in the period and not disposed by their
-    deadline (resolved late, or not at all)."""
-    root = aliased(Grid)
-    query = (select(Case.id).join(Grid, Grid.id == Case.grid_id)
-             .join(root, and_(root.id == community, Grid.path >= root.path, Grid.path < root.path + PATH_END))
-             .where(Case.resolve_due_at >= facts.start, Case.resolve_due_at < facts.end,
-                    or_(Case.resolved_at.is_(None), Case.resolved_at > Case.resolve_due_at)).order_by(Case.id))
-    ids = list(db.session.scalars(query))
-    facts.log.append(["zhanqian.late_or_open_cases", community, ids])
-    return ids
-
-
-def satisfaction(facts, community: int) -> tuple[Rate, tuple[int, ...]]:
-    """Satisfied / sampled of the 民意测评 surveys of the community ending in the period."""
-    if hasattr(facts, "satisfaction"):
-        s = facts.satisfaction(grid=community)
-        return Rate(s.satisfied, s.sampled), tuple(getattr(s, "event_ids", ()))
-    from gridgov.surveys import satisfaction_rate  # until Facts.satisfaction lands
-
-    counts = satisfaction_rate(community, facts.period_start, facts.period_end)
-    facts.log.append(["zhanqian.satisfaction", community, counts.satisfied, counts.sampled])
-    return Rate(counts.satisfied, counts.sampled), ()
-
-
-def honour_points(facts, event_ids) -> dict[int, Decimal]:
-    rows = db.session.execute(select(Event.id, Event.payload).where(Event.id.in_(list(event_ids)))) if event_ids else []
-    points = {i: Decimal(str(p.get("points", "0"))) for i, p in rows}
-    facts.log.append(["zhanqian.honour_points", {str(i): str(v) for i, v in sorted(points.items())}])
-    return points
+def satisfaction(facts) -> dict[int, tuple[Rate, tuple[int, ...]]]:
+    """{community: satisfied / sampled} of the 民意测评 surveys of its grids ending in the
+    period (a household sampled that did not answer counts against the rate), with the votes."""
+    counts = facts.satisfaction_by_subject()
+    return {sid: (Rate(s.satisfied, s.sampled), tuple(s.vote_ids)) for sid, s in counts.items()}
 
 
 # -- the sheets --------------------------------------------------------------------------------
@@ -156,9 +129,9 @@ def score_month(facts) -> dict:
     required = s["required_inspections_per_month"]
     grids = second_level_grids(facts.subjects)
     done = inspections_per_grid(facts, [g.id for gs in grids.values() for g in gs])
-    honours = facts.count(HONOUR, by="subject")
-    points = honour_points(facts, [i for t in honours.values() for i in t.event_ids])
+    honours = facts.sum(HONOUR, "points", by="subject")
     leadership, penalty = facts.judged("leadership"), facts.judged("penalty")
+    surveys = satisfaction(facts)
     out = {}
     for sid in facts.subjects:
         mine = {g.id: len(done[g.id]) for g in grids[sid]}
@@ -168,12 +141,12 @@ def score_month(facts) -> dict:
             note=("short: " + ", ".join(short)) if short else "every grid inspected enough"),
             f"inspections counted ({len(mine)} grids × {required})")
         disposal_rate = facts.case_metrics(grid=sid).on_time_disposal_rate
-        lost = late_or_open_case_ids(facts, sid) if disposal_rate.numerator < disposal_rate.denominator else []
+        lost = facts.undisposed_case_ids(grid=sid, on_time=True) if disposal_rate.numerator < disposal_rate.denominator else []
         disposal = rate_line("disposal", disposal_rate, Evidence(case_ids=tuple(lost)), "cases disposed by their deadline")
-        votes, vote_ids = satisfaction(facts, sid)
+        votes, vote_ids = surveys[sid]
         satisfied = rate_line("satisfaction", votes, Evidence(event_ids=vote_ids), "satisfied of sampled")
-        bonus, capped = capped_bonus([points[i] for i in honours[sid].event_ids], s["bonus_cap"])
-        bonus_rule = (" + ".join(str(points[i]) for i in honours[sid].event_ids) or "no honour")
+        bonus, capped = capped_bonus(honours[sid].amount, s["bonus_cap"])
+        bonus_rule = f"{honours[sid].count} honour(s): {round_points(honours[sid].amount)}" if honours[sid].count else "no honour"
         if capped:
             bonus_rule += f", capped at {s['bonus_cap']}"
         open_cases = open_rectifications(sid, facts.end)
