@@ -252,6 +252,12 @@ def _judged(key, entries, sid, evidence: Evidence = Evidence()) -> ItemScore:
                      Evidence(evidence.event_ids, evidence.case_ids, entry, evidence.note))
 
 
+def plain(value: Decimal) -> str:
+    """Points as people write them: 36, 36.5 (not 36.00)."""
+    text = f"{Decimal(value):.1f}"
+    return text[:-2] if text.endswith(".0") else text
+
+
 def score_branch_cadre(facts) -> dict:
     keys = [i.key for i in CADRE_ITEMS if i.kind == "judged"]
     judged = {key: facts.judged(key) for key in keys}
@@ -260,7 +266,7 @@ def score_branch_cadre(facts) -> dict:
         items = [_judged(key, judged[key], sid) for key in keys]
         total = sum((i.points for i in items), ZERO)
         percent = (total * 100 / 50).quantize(Decimal("0.1"))
-        items.append(ItemScore("percentage", None, f"{total} / 50 = {percent} %"))
+        items.append(ItemScore("percentage", None, f"{plain(total)} / 50 = {percent} %"))
         out[sid] = SubjectScore(items=items)
     return out
 
