@@ -548,10 +548,15 @@ def _evidence_text(evidence: dict | None) -> tuple[str, str]:
     return "; ".join(parts), judged_by
 
 
+CENT = Decimal("0.01")
+
+
 def _dec(value) -> Decimal | None:
+    """A stored decimal string as a Decimal with at least two places ("10" → 10.00), exact."""
     if value is None or value == "":
         return None
-    return Decimal(str(value))
+    number = Decimal(str(value))
+    return number.quantize(CENT) if number.as_tuple().exponent >= -2 else number
 
 
 def build_sheet(request: ReportRequest) -> ReportTable:

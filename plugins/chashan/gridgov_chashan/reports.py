@@ -36,6 +36,7 @@ from gridgov.reports import Column, ReportRequest, ReportTable, grade_title
 from gridgov.tenancy import current_tenant_id
 
 ZERO = Decimal(0)
+CENT = Decimal("0.01")
 DIRECTOR_SHEETS = ("chashan.director_month", "chashan.director_quarter")
 COMMUNITY_SHEET = "chashan.community_quarter"
 DEPARTMENT_SHEET = "chashan.department_quarter"
@@ -67,9 +68,10 @@ def _dec(value) -> Decimal | None:
     if value is None or value == "":
         return None
     try:
-        return Decimal(str(value))
+        number = Decimal(str(value))
     except InvalidOperation:
         return None
+    return number.quantize(CENT) if number.as_tuple().exponent >= -2 else number  # "10" → 10.00, exact
 
 
 def _results(request: ReportRequest, subjects: set[int] | None = None) -> list[AssessmentResult]:
@@ -138,7 +140,8 @@ def _describe(ids, events: dict, locale: str, limit: int = 8) -> str:
     counts: dict[str, list[int]] = {}
     for i in ids:
         counts.setdefault(events[i][0], []).append(i)
-    return "; ".join(f"{_type_title(t, locale)} × {len(v)} (#{v[0]}–#{v[-1]})" for t, v in counts.items())
+    return "; ".join(f"{_type_title(t, locale)} × {len(v)} (#{v[0]}" + (f"–#{v[-1]})" if len(v) > 1 else ")")
+                     for t, v in counts.items())
 
 
 def _month_parts(entry: dict, money: Decimal, period_start: dt.date, period_end: dt.date):
