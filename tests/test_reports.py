@@ -145,6 +145,16 @@ def test_csv_has_a_bom_crlf_chinese_headers_and_exact_values():
     assert to_csv(TABLE, "en", tz="Asia/Shanghai")[3:].decode().startswith("Rank,Community,Total")
 
 
+def test_text_values_are_exact_plain_decimals_and_local_times():
+    from gridgov.reports import text_value
+
+    assert text_value(Decimal("1E+2")) == "100" and text_value(Decimal("-0.00")) == "0.00"
+    assert text_value(Decimal("0.1") + Decimal("0.2")) == "0.3"
+    assert text_value(Decimal("12345678901234567890.12"), "money") == "12345678901234567890.12"
+    assert text_value(Decimal("1"), "percent") == "100%" and text_value(Decimal("0.005"), "percent") == "0.5%"
+    assert text_value(dt.datetime(2026, 1, 1, 16, 0, tzinfo=dt.timezone.utc), "datetime", "Asia/Shanghai") == "2026-01-02 00:00"
+
+
 def test_xlsx_opens_with_the_chinese_headers_typed_cells_and_number_formats():
     wb = openpyxl.load_workbook(io.BytesIO(to_xlsx(TABLE, "zh", tz="Asia/Shanghai")))
     ws = wb.active

@@ -255,7 +255,7 @@ def build(report, request: ReportRequest) -> ReportTable:
 def _plain(value: Decimal) -> str:
     """A Decimal as a plain string: never an exponent (``1E+2`` → ``100``)."""
     text = format(value, "f")
-    return "0" if text in ("-0", "-0.0", "-0.00") and value == 0 else text
+    return text[1:] if value == 0 and text.startswith("-") else text  # no "-0.00"
 
 
 def _local(value: dt.datetime, tz) -> dt.datetime:
@@ -278,8 +278,6 @@ def text_value(value, kind: str = "text", tz=None) -> str:
     if kind == "percent" and isinstance(value, (Decimal, int)):
         return _plain((Decimal(value) * 100).normalize() if value else Decimal(0)) + "%"
     if isinstance(value, Decimal):
-        if kind == "money" or kind == "decimal":
-            return _plain(value)
         return _plain(value)
     if isinstance(value, dt.datetime):
         return _local(value, tz).strftime("%Y-%m-%d %H:%M")
