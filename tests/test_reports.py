@@ -458,3 +458,4 @@ def test_console_access_and_login(computed, client):
     assert 'id="report-table"' in page and "社区A" in page
     page = console.get("/admin/reports/", query_string={"report": "core.sheet", "run_id": computed.run_id}).get_data(as_text=True)
     assert 'id="report-table"' not in page and "巡查" not in page
+    assert "only assessors and administrators may read this report" in page

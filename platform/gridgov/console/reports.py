@@ -94,7 +94,14 @@ class ReportsView(BaseView):
         available = core.readable_reports(user)
         report = available.get(params["report"]) if params["report"] else None
         if params["report"] and report is None:
-            flash(gettext("Unknown report: %(key)s", key=params["report"]), "error")
+            known = core.reports().get(params["report"])
+            if known is None:
+                flash(gettext("Unknown report: %(key)s", key=params["report"]), "error")
+            else:  # a report of the tenant this login may not read: say why
+                try:
+                    core.require_reader(user, known, None)
+                except OperationError as exc:
+                    show_errors(None, exc)
             return available, None, None
         if report is None:
             return available, None, None
