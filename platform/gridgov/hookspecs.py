@@ -136,6 +136,20 @@ def gridgov_case_categories():
 
 
 @hookspec
+def gridgov_console_notices(tenant, today):
+    """Name what the console should remind a tenant's administrators and assessors of today.
+
+    Called while the console renders any page for a tenant administrator or assessor of
+    ``tenant`` (a tenant that enables the plugin), inside that tenant's scope; ``today`` is the
+    local date in the tenant's time zone. Returns a list of :class:`gridgov.plugins.Notice`
+    (``key``, ``level`` "info" or "warning", ``text_zh``, ``text_en``, optional ``link``), shown
+    as banners under the working-day calendar's. Keep it cheap — a query or two — since it runs
+    on every page; a plugin whose hook raises is logged and left out, the page still renders.
+    An assessment window (月度考核 between the 25th and the 30th) is the typical use.
+    """
+
+
+@hookspec
 def gridgov_scheduled_jobs():
     """Declare the jobs this scheme runs on a schedule (定时任务).
 

@@ -92,6 +92,22 @@ class PlaceKind:
 
 
 @dataclasses.dataclass(frozen=True)
+class Notice:
+    """A notice the console shows on every page to a tenant's administrators and assessors
+    (see ``gridgov_console_notices``): ``level`` ``"info"`` or ``"warning"``; ``link`` an
+    optional URL the notice's text points to."""
+
+    key: str
+    level: str
+    text_zh: str
+    text_en: str
+    link: str = ""
+
+    def text(self, locale: str = "zh") -> str:
+        return self.text_en if str(locale).startswith("en") else self.text_zh
+
+
+@dataclasses.dataclass(frozen=True)
 class ScheduledJob:
     """A job run on a cron schedule (see ``gridgov_scheduled_jobs``); ``func_path`` is the
     dotted import path of a module-level function, imported only when the job runs."""

@@ -18,7 +18,8 @@ Views (menu order):
 - background jobs (后台任务, :func:`gridgov.jobs.console.register_console`): the tenant's, and
   every job under "Platform".
 
-Every page carries the working-day calendar's fallback banner (``console/frame.html``).
+Every page carries the working-day calendar's fallback banner and, for tenant administrators and
+assessors, the plugins' notices (:mod:`.notices`, ``console/frame.html``).
 """
 from __future__ import annotations
 
@@ -27,7 +28,7 @@ from flask_admin import Admin, BaseView
 from flask_admin.theme import Bootstrap4Theme
 from flask_babel import lazy_gettext as _l
 
-from . import audit, auth, calendar, case_metrics, cases, context, events, grids, platform, registers, settings
+from . import audit, auth, calendar, case_metrics, cases, context, events, grids, notices, platform, registers, settings
 from . import assessment, open311, surveys
 from . import reports as report_views
 from .helpers import is_english, lang_url, local_time, title
@@ -75,4 +76,5 @@ def init_app(app) -> None:
     def _console_helpers():
         return {"console": g.get("console"), "console_lang_url": lang_url, "console_is_english": is_english,
                 "plugin_title": title, "console_fallback_years": calendar.fallback_years,
+                "console_plugin_notices": notices.plugin_notices,
                 "console_local_time": local_time}

@@ -22,7 +22,7 @@ The plugin in modules, each readable on its own — copy it for a new jurisdicti
 from gridgov import hookimpl
 from gridgov.plugins import Level, PluginInfo, Role
 
-from . import sheets
+from . import sheets, window
 from .forms import CASE_CATEGORIES, EVENT_TYPES
 from .places import PLACE_KINDS
 from .reports import REPORTS
@@ -89,6 +89,11 @@ def gridgov_assessment_sheets():
 @hookimpl
 def gridgov_reports():
     return list(REPORTS)
+
+
+@hookimpl
+def gridgov_console_notices(tenant, today):
+    return window.notices(tenant, today)
 
 
 @hookimpl
