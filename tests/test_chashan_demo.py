@@ -166,6 +166,9 @@ def test_one_community_is_excellent_with_its_award_and_one_fails(demo, scope):
     assert failing.grade == "fail" and failing.total < 65 and failing.rank == 6 and failing.money == 0
     assert Decimal(line(failing, "major")["points"]) < 0  # item 7 has no floor
     assert Decimal(line(failing, "inspections")["points"]) == 20
+    handling = line(failing, "handling")  # 5 of 8 cases resolved in time: 62.5 %, 7 steps short of 95 %
+    assert Decimal(handling["points"]) == Decimal("6.5") and len(handling["evidence"]["case_ids"]) == 3
+    assert Decimal(line(excellent, "handling")["points"]) == 10 and not line(excellent, "handling")["nothing_due"]
     assert [r.subject_name for r in sheet.values() if r.grade == "excellent"] == ["茶山社区"]
     assert {r.grade for r in sheet.values()} == {"excellent", "good", "pass", "fail"}
     judged = line(excellent, "leadership")["evidence"]["judged"]

@@ -30,9 +30,13 @@ from __future__ import annotations
 
 import datetime as dt
 
+from sqlalchemy import select
+
 from gridgov import workdays
 from gridgov.assessment import judging
 from gridgov.assessment import operations as runs
+from gridgov.extensions import db
+from gridgov.models import Unit, User
 
 YEAR_START = dt.date(2026, 1, 1)
 QUARTER = dt.date(2026, 7, 1)
@@ -111,6 +115,11 @@ DEPARTMENT_PLANS = [
     dict(unanswered=1, answered=1, tracked=0, untracked=0, halting=(10,), skipped=((0, 12),)),
 ]
 STAFF_CHANGE = (5, 6, dt.date(2026, 8, 14), dt.date(2026, 8, 17))  # grid 05-06: leaves, successor starts
+# Cases (案件) reported in each community's grids over the quarter, for item 6 (the handling
+# rate): (cases, resolved after their deadline, never resolved). The rest are resolved in hours.
+CASE_PLANS = [(6, 0, 0), (5, 0, 0), (10, 1, 0), (8, 2, 1), (6, 0, 0), (4, 0, 0)]
+CASE_PROBLEMS = ("楼道堆放杂物，堵塞消防通道", "路灯损坏，夜间无照明", "下水道堵塞，污水外溢", "商户占道经营",
+                 "夜间施工噪音扰民", "邻里漏水纠纷", "违规张贴小广告", "生活垃圾清运不及时")
 
 
 def load(loader):
@@ -121,6 +130,7 @@ def load(loader):
     demo.communities_work()
     demo.departments_work()
     loader.flush_events()
+    demo.cases()
     demo.assess()
 
 
@@ -331,6 +341,34 @@ class _Quarter:
         failing = self.departments[3][1][1]
         ld.event("serious_failure", self.communities[3], self.at(dt.date(2026, 8, 20), 10),
                  {"summary": "工地塔吊倾斜未跟踪上报，延误处置"}, subject=failing)
+
+    # -- item 6: cases handled in time, or not -------------------------------------------------------
+
+    def cases(self):
+        """Each community's cases, reported, accepted, dispatched to its residents' committee,
+        taken up and (mostly) resolved — every step through the case workflow's operations, by
+        the tenant administrator, at the quarter's times."""
+        from gridgov.operations import cases as case_ops
+
+        actor = db.session.scalar(select(User).where(User.username == f"{self.loader.slug}-admin"))
+        days = [d for d in self.working if d < dt.date(2026, 9, 10)]
+        for c, (n, late, open_) in enumerate(CASE_PLANS):
+            committee = db.session.scalar(select(Unit).where(Unit.code == f"CS-SQ{c + 1:02d}"))
+            grids = self.directors[c]
+            for k in range(n):
+                grid = grids[k % len(grids)][0]
+                reported = self.at(self.rnd.choice(days), 9, self.rnd.choice((0, 20, 40)))
+                case = case_ops.report_case({"category": "core.general", "grid_id": grid.id,
+                                             "description": self.rnd.choice(CASE_PROBLEMS), "address": grid.name,
+                                             "reported_at": reported.isoformat()}, actor=actor)
+                at = reported + dt.timedelta(minutes=30)
+                case_ops.accept(case, actor=actor, at=at, note="演示数据")
+                case_ops.dispatch(case, actor=actor, unit_id=committee.id, at=at + dt.timedelta(minutes=30))
+                case_ops.start(case, actor=actor, at=at + dt.timedelta(hours=1))
+                if k < open_:
+                    continue
+                done = at + (dt.timedelta(days=30) if k < open_ + late else dt.timedelta(hours=4))
+                case_ops.resolve(case, actor=actor, at=done, note="已处置")
 
     # -- the judged items and the runs ------------------------------------------------------------
 
