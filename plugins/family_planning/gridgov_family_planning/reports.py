@@ -4,6 +4,7 @@
   held, base paid monthly, withheld, score, grade, year-end payout, the year's pay;
 * ``checkup_list`` — a month's list of women without a check-up for N months (月上报) with the
   cleared count (月清理) and registrations cleared (漏管空挂);
+* ``visit_schedule`` — each woman's last visit and next visit due (定期上门随访), overdue first;
 * ``work_summary`` — a month of daily work sheets per leader.
 
 The check-up list names women: personal data. Names (and households) are shown only to logins
@@ -178,12 +179,56 @@ def work_summary(req) -> ReportTable:
         rows=rows)
 
 
+# -- the visit schedule ----------------------------------------------------------------------------
+
+def visit_schedule(req) -> ReportTable:
+    """Each resident woman's last visit and next visit due (every ``visit_interval_days``) as of
+    the month's end; overdue ones first. Names for reader roles only, each shown one audited."""
+    from gridgov.models import Event
+    from gridgov.operations.events import superseded_condition
+
+    first = req.period_start.replace(day=1)
+    end = registers.month_end(first)
+    interval = get_settings(_tenant(), "family_planning")["visit_interval_days"]
+    women = [w for w in registers._women(req.grid_id) if w.attributes.get("status") != "moved_out"
+             and w.attributes.get("registered_on", "") <= end.isoformat()]
+    zone = tenant_zone()
+    visits = defaultdict(list)
+    if women:
+        for place, at in db.session.execute(select(Event.place_id, Event.occurred_at).where(
+                Event.type == T + "visit", Event.place_id.in_([w.id for w in women]), ~superseded_condition())):
+            if at.astimezone(zone).date() <= end:
+                visits[place].append(at.astimezone(zone).date())
+    reader = role_in(req.user, _tenant()) in READERS if req.user is not None else False
+    blocks = _grid_names({w.grid_id for w in women})
+    rows = []
+    for w in women:
+        due = registers.next_visit_due(w, interval, visits[w.id])
+        rows.append({"block": blocks.get(w.grid_id, ""), "code": w.code, "name": w.name if reader else "—",
+                     "last_visit": max(visits[w.id], default=None), "visits": len(visits[w.id]), "next_due": due,
+                     "overdue": "逾期 overdue" if due <= end else ""})
+    rows.sort(key=lambda r: (r["overdue"] == "", r["next_due"], r["code"]))
+    if reader:
+        register_ops.audit_place_reads(women, "report family_planning.visit_schedule")
+        db.session.commit()
+    return ReportTable(
+        title=req.title("育龄妇女随访计划", "Visit schedule of women of childbearing age"),
+        subtitle=f"{first.year}-{first.month:02d}",
+        columns=[Column("block", "责任块", "Block"), Column("code", "编号", "Code"), Column("name", "姓名", "Name"),
+                 Column("visits", "累计随访次数", "Visits so far", "int"),
+                 Column("last_visit", "最近随访", "Last visit", "date"), Column("next_due", "下次应访", "Next due", "date"),
+                 Column("overdue", "状态", "Status")],
+        rows=rows, notes=[req.title(f"随访周期 {interval} 天", f"A visit every {interval} days")])
+
+
 REPORTS = [
     Report("salary_statements", "居民小组长工资表", "Group leader salary statements", salary_statements,
            needs="run", sheets=("family_planning.leader_year",),
            description="基础工资、预留工资与年终考核发放。"),
     Report("checkup_list", "4个月未查体人员月报", "Monthly list of women without a check-up", checkup_list,
            needs="period", period_kind="month", description="月上报、月清理。"),
+    Report("visit_schedule", "育龄妇女随访计划", "Visit schedule of women of childbearing age", visit_schedule,
+           needs="period", period_kind="month", description="定期上门随访：上次随访与下次应访日期。"),
     Report("work_summary", "日工作单月汇总", "Daily work sheets: monthly summary", work_summary,
            needs="period", period_kind="month", description="签到、签退、走访户次。"),
 ]
