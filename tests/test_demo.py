@@ -133,7 +133,9 @@ def test_logins_are_returned_and_work(demo):
     assert credentials[0] == {"username": "admin", "password": DEMO_PASSWORD, "tenant": None, "role": "platform_admin"}
     expected = {(f"{s}-admin", s, "tenant_admin") for s in SLUGS.values()} | \
                {(f"{s}-staff", s, "field_staff") for s in SLUGS.values()} | \
-               {("chashan-assessor", "chashan", "assessor"), ("chashan-director", "chashan", "field_staff")}
+               {("chashan-assessor", "chashan", "assessor"), ("chashan-director", "chashan", "field_staff")} | \
+               {("family-planning-director", "family-planning", "supervisor"),
+                ("family-planning-assessor", "family-planning", "assessor")}
     assert {(c["username"], c["tenant"], c["role"]) for c in credentials[1:]} == expected
     assert {c["password"] for c in credentials} == {DEMO_PASSWORD}
     with app.app_context():
