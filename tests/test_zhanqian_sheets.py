@@ -167,3 +167,28 @@ def test_roll_up_rules():
     assert roll_up([Decimal(90), None, Decimal(80)], "mean", "skip") == (Decimal(85), [1])
     assert roll_up([Decimal(90), None, Decimal(81)], "mean", "zero") == (Decimal("57.0"), [1])
     assert roll_up([None, None], "mean", "skip") == (Decimal(0), [0, 1])
+
+
+# -- 2 public satisfaction -----------------------------------------------------------------------
+
+def test_satisfaction_is_satisfied_over_sampled_from_the_core_survey(world):
+    """A survey of this month (votes are cast today); a household that never answers counts
+    against the rate."""
+    from sqlalchemy import select
+
+    from gridgov.models.surveys import SurveyToken
+    from gridgov.surveys import operations as surveys
+
+    with world.scope():
+        now = dt.datetime.now(at(MARCH).tzinfo).date()
+        month = now.replace(day=1)
+        survey = surveys.create_survey(title="民意测评", grid_id=world.grids["A"], starts_on=month,
+                                       ends_on=(month + dt.timedelta(days=32)).replace(day=1) - dt.timedelta(days=1),
+                                       per_grid=2)
+        tokens = db.session.scalars(select(SurveyToken).where(SurveyToken.survey_id == survey.id)
+                                    .order_by(SurveyToken.id)).all()
+        for token, answer in zip(tokens, ("satisfied", "satisfied", "dissatisfied")):  # the 4th never answers
+            surveys.cast_vote(token, answer)
+        db.session.commit()
+    item = line(world.run(period=month)["A"], "satisfaction")
+    assert item["points"] == "5.0" and "2/4" in item["rule"] and len(item["evidence"]["event_ids"]) == 3

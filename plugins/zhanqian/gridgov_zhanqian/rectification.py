@@ -71,6 +71,6 @@ def open_rectifications(community_id: int, at: dt.datetime) -> list[Case]:
     rejected by then (a case closed later was still open at ``at``)."""
     ended = or_(and_(Case.closed_at.is_not(None), Case.closed_at < at),
                 and_(Case.state == "rejected", Case.last_transition_at < at))
+    grids = subtree_ids(db.session.get(Grid, community_id))
     return list(db.session.scalars(select(Case).where(
-        Case.category == CATEGORY, Case.grid_id.in_(subtree_ids(db.session.get(Grid, community_id))), Case.reported_at < at, ~ended)
-        .order_by(Case.id)))
+        Case.category == CATEGORY, Case.grid_id.in_(grids), Case.reported_at < at, ~ended).order_by(Case.id)))

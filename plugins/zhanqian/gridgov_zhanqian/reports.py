@@ -94,13 +94,13 @@ def _roll_up_report(request: ReportRequest, sheet, source, periods: list[tuple[s
 def build_quarter(request: ReportRequest) -> ReportTable:
     start = request.run.period_start
     months = [start.replace(month=start.month + n) for n in range(3)]
-    periods = [(f"m{n + 1}", f"{m.month}月" if request.locale == "zh" else f"{m:%Y-%m}", m) for n, m in enumerate(months)]
+    periods = [(f"m{n + 1}", request.title(f"{m.month}月", f"{m:%Y-%m}"), m) for n, m in enumerate(months)]
     return _roll_up_report(request, QUARTER, MONTH_KEY, periods, "社区季度评定", "community quarterly rating")
 
 
 def build_year(request: ReportRequest) -> ReportTable:
     start = request.run.period_start
-    periods = [(f"q{n + 1}", f"第{n + 1}季度" if request.locale == "zh" else f"Q{n + 1}", start.replace(month=3 * n + 1))
+    periods = [(f"q{n + 1}", request.title(f"第{n + 1}季度", f"Q{n + 1}"), start.replace(month=3 * n + 1))
                for n in range(4)]
     return _roll_up_report(request, YEAR, QUARTER_KEY, periods, "社区年度总结", "community annual summary")
 
@@ -119,38 +119,65 @@ def _communities(request: ReportRequest) -> list[Grid]:
     return list(db.session.scalars(query.order_by(Grid.path)))
 
 
+def _payload_text(payload: dict) -> str:
+    values = [" / ".join(v) if isinstance(v, list) else str(v) for v in (payload or {}).values()]
+    return "; ".join(v for v in values if v not in ("", "None"))
+
+
+def _event_rows(request, community, grids, start, end, names) -> list[dict]:
+    """Inspections, supervisions, monthly checks and honours in the community's grids."""
+    zh = request.locale == "zh"
+    events = db.session.scalars(select(Event).where(
+        Event.type.in_(list(EVENT_KINDS)), Event.grid_id.in_(list(grids)), Event.occurred_at >= start,
+        Event.occurred_at < end, ~superseded_condition()).order_by(Event.occurred_at, Event.id))
+    return [{"at": e.occurred_at, "community": community.name, "grid": grids[e.grid_id].name,
+             "kind": EVENT_KINDS[e.type][0 if zh else 1], "ref": f"事件#{e.id}" if zh else f"event #{e.id}",
+             "by": names.get(e.actor_person_id, ""), "detail": _payload_text(e.payload)} for e in events]
+
+
+def _case_rows(request, community, grids, start, end, tz) -> list[dict]:
+    """Cases (disposals and rectifications) reported, due or closed in the period."""
+    zh = request.locale == "zh"
+    cases = db.session.scalars(select(Case).where(Case.grid_id.in_(list(grids)), or_(
+        Case.reported_at.between(start, end), Case.resolve_due_at.between(start, end),
+        Case.closed_at.between(start, end))).order_by(Case.reported_at, Case.id))
+    rows = []
+    for c in cases:
+        state = c.state + (f", resolved {c.resolved_at.astimezone(tz):%Y-%m-%d %H:%M}" if c.resolved_at else "")
+        due = f"; due {c.resolve_due_at.astimezone(tz):%Y-%m-%d %H:%M}" if c.resolve_due_at else ""
+        rectification = c.category == "zhanqian.rectification"
+        kind = ("整改案件", "Rectification") if rectification else ("案件处置", "Case")
+        rows.append({"at": c.reported_at, "community": community.name, "grid": grids[c.grid_id].name,
+                     "kind": kind[0 if zh else 1], "ref": c.number, "by": "",
+                     "detail": f"{c.description} ({state}{due})"})
+    return rows
+
+
+def _assessment_rows(request, community, tz) -> list[dict]:
+    """The community's published monthly results of the period."""
+    zh = request.locale == "zh"
+    rows = []
+    for month, results in _published_totals(MONTH_KEY, request.period_start, request.period_end).items():
+        r = results.get(community.id)
+        if r is not None:
+            rows.append({"at": dt.datetime.combine(month, dt.time(0), tzinfo=tz), "community": community.name,
+                         "grid": community.name, "kind": "月度考核" if zh else "Monthly assessment",
+                         "ref": f"考核#{r.run_id}" if zh else f"run #{r.run_id}", "by": "",
+                         "detail": f"{r.total} ({grade_title(MONTH, r.grade, request.locale)}, #{r.rank})"})
+    return rows
+
+
 def build_archive(request: ReportRequest) -> ReportTable:
     tz = ZoneInfo(db.session.get(Tenant, current_tenant_id()).timezone)
     start = dt.datetime.combine(request.period_start, dt.time(0), tzinfo=tz)
     end = dt.datetime.combine(request.period_end, dt.time(0), tzinfo=tz)
-    zh = request.locale == "zh"
+    names = dict(db.session.execute(select(Person.id, Person.name)).all())
     rows = []
     for community in _communities(request):
         grids = {g.id: g for g in db.session.scalars(select(Grid).where(Grid.id.in_(subtree_ids(community))))}
-        names = dict(db.session.execute(select(Person.id, Person.name)).all())
-        for e in db.session.scalars(select(Event).where(
-                Event.type.in_(list(EVENT_KINDS)), Event.grid_id.in_(list(grids)), Event.occurred_at >= start,
-                Event.occurred_at < end, ~superseded_condition()).order_by(Event.occurred_at, Event.id)):
-            p = e.payload or {}
-            detail = "; ".join(str(v) if not isinstance(v, list) else " / ".join(v) for v in p.values() if v not in ("", [], None))
-            rows.append({"at": e.occurred_at, "community": community.name, "grid": grids[e.grid_id].name,
-                         "kind": EVENT_KINDS[e.type][0 if zh else 1], "ref": f"事件#{e.id}" if zh else f"event #{e.id}",
-                         "by": names.get(e.actor_person_id, ""), "detail": detail})
-        for c in db.session.scalars(select(Case).where(Case.grid_id.in_(list(grids)), or_(
-                Case.reported_at.between(start, end), Case.resolve_due_at.between(start, end),
-                Case.closed_at.between(start, end))).order_by(Case.reported_at, Case.id)):
-            state = f"{c.state}" + (f", resolved {c.resolved_at.astimezone(tz):%Y-%m-%d %H:%M}" if c.resolved_at else "")
-            due = f"; due {c.resolve_due_at.astimezone(tz):%Y-%m-%d %H:%M}" if c.resolve_due_at else ""
-            kind = ("整改案件" if zh else "Rectification") if c.category == "zhanqian.rectification" else ("案件处置" if zh else "Case")
-            rows.append({"at": c.reported_at, "community": community.name, "grid": grids[c.grid_id].name,
-                         "kind": kind, "ref": c.number, "by": "", "detail": f"{c.description} ({state}{due})"})
-        for month_start, results in _published_totals(MONTH_KEY, request.period_start, request.period_end).items():
-            r = results.get(community.id)
-            if r is not None:
-                rows.append({"at": dt.datetime.combine(month_start, dt.time(0), tzinfo=tz), "community": community.name,
-                             "grid": community.name, "kind": "月度考核" if zh else "Monthly assessment",
-                             "ref": f"考核#{r.run_id}" if zh else f"run #{r.run_id}", "by": "",
-                             "detail": f"{r.total} ({grade_title(MONTH, r.grade, request.locale)}, #{r.rank})"})
+        rows += _event_rows(request, community, grids, start, end, names)
+        rows += _case_rows(request, community, grids, start, end, tz)
+        rows += _assessment_rows(request, community, tz)
     rows.sort(key=lambda row: (row["community"], row["at"]))
     columns = [Column("at", "时间", "When", "datetime"), Column("community", "社区", "Community"),
                Column("grid", "网格", "Grid"), Column("kind", "类别", "Kind"), Column("ref", "编号", "Reference"),

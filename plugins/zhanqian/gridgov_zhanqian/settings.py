@@ -3,9 +3,10 @@ settings with their defaults. The item weights (35, 45, 10, 10) are the document
 live with the sheet in :mod:`.sheets`; everything a street office might tune is here."""
 from decimal import ROUND_HALF_UP, Decimal
 
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, fields, post_load, validate
 
 from gridgov.assessment import grade_bands_field
+from gridgov.plugins import DEFAULT_GRADE_BANDS
 
 ROLLUPS = {"mean": "平均分 Mean", "lowest": "最低分 Lowest"}
 MISSING = {"skip": "按已公布的期数计算并标注 Leave out and flag",
@@ -35,3 +36,9 @@ class Settings(Schema):
     missing_period = _choice(MISSING, "skip", "缺少已公布月度（季度）考核时", "When a month (quarter) was not published")
     # 四个等级 (SCHEMES.md conventions): {"excellent": 95, "good": 85, "pass": 65}, below is fail.
     grade_bands = grade_bands_field()
+
+    @post_load
+    def _whole_bands(self, data, **kwargs):
+        """A partial threshold table ({"excellent": 96}) keeps the other bands' defaults."""
+        default = {b.key: b.minimum for b in DEFAULT_GRADE_BANDS if b.minimum is not None}
+        return {**data, "grade_bands": {**default, **data["grade_bands"]}}

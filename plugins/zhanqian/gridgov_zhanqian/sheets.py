@@ -124,9 +124,41 @@ def satisfaction(facts) -> dict[int, tuple[Rate, tuple[int, ...]]]:
 
 # -- the sheets --------------------------------------------------------------------------------
 
+def investigation_line(grids: list[Grid], done: dict[int, list[int]], required: int) -> ItemScore:
+    counts = {g.id: len(done[g.id]) for g in grids}
+    short = [f"{g.code} {counts[g.id]}/{required}" for g in grids if counts[g.id] < required]
+    evidence = Evidence(event_ids=tuple(i for g in grids for i in done[g.id]),
+                        note=("short: " + ", ".join(short)) if short else "every grid inspected enough")
+    return rate_line("investigation", investigation_rate(counts, required), evidence,
+                     f"inspections counted ({len(grids)} grids × {required})")
+
+
+def disposal_line(facts, community: int) -> ItemScore:
+    rate = facts.case_metrics(grid=community).on_time_disposal_rate
+    lost = facts.undisposed_case_ids(grid=community, on_time=True) if rate.numerator < rate.denominator else []
+    return rate_line("disposal", rate, Evidence(case_ids=tuple(lost)), "cases disposed by their deadline")
+
+
+def bonus_line(honours, cap: Decimal) -> ItemScore:
+    bonus, capped = capped_bonus(honours.amount, cap)
+    rule = f"{honours.count} honour(s): {round_points(honours.amount)}" if honours.count else "no honour"
+    if capped:
+        rule += f", capped at {cap}"
+    return ItemScore("bonus", round_points(bonus), rule, Evidence(event_ids=honours.event_ids))
+
+
+def rectification_line(facts, community: int) -> tuple[ItemScore, list[str]]:
+    """The line (no points) and the flag for the rectifications open at the period's end."""
+    cases = open_rectifications(community, facts.end)
+    facts.log.append(["zhanqian.open_rectifications", community, [c.id for c in cases]])
+    numbers = ", ".join(c.number for c in cases)
+    rule = f"{len(cases)} open at the month's end" + (f": {numbers}" if numbers else "")
+    flags = [f"整改未结 open rectifications: {numbers}"] if cases else []
+    return ItemScore("rectification", None, rule, Evidence(case_ids=tuple(c.id for c in cases))), flags
+
+
 def score_month(facts) -> dict:
     s = facts.settings
-    required = s["required_inspections_per_month"]
     grids = second_level_grids(facts.subjects)
     done = inspections_per_grid(facts, [g.id for gs in grids.values() for g in gs])
     honours = facts.sum(HONOUR, "points", by="subject")
@@ -134,32 +166,17 @@ def score_month(facts) -> dict:
     surveys = satisfaction(facts)
     out = {}
     for sid in facts.subjects:
-        mine = {g.id: len(done[g.id]) for g in grids[sid]}
-        short = [f"{g.code} {mine[g.id]}/{required}" for g in grids[sid] if mine[g.id] < required]
-        investigation = rate_line("investigation", investigation_rate(mine, required), Evidence(
-            event_ids=tuple(i for g in grids[sid] for i in done[g.id]),
-            note=("short: " + ", ".join(short)) if short else "every grid inspected enough"),
-            f"inspections counted ({len(mine)} grids × {required})")
-        disposal_rate = facts.case_metrics(grid=sid).on_time_disposal_rate
-        lost = facts.undisposed_case_ids(grid=sid, on_time=True) if disposal_rate.numerator < disposal_rate.denominator else []
-        disposal = rate_line("disposal", disposal_rate, Evidence(case_ids=tuple(lost)), "cases disposed by their deadline")
         votes, vote_ids = surveys[sid]
-        satisfied = rate_line("satisfaction", votes, Evidence(event_ids=vote_ids), "satisfied of sampled")
-        bonus, capped = capped_bonus(honours[sid].amount, s["bonus_cap"])
-        bonus_rule = f"{honours[sid].count} honour(s): {round_points(honours[sid].amount)}" if honours[sid].count else "no honour"
-        if capped:
-            bonus_rule += f", capped at {s['bonus_cap']}"
-        open_cases = open_rectifications(sid, facts.end)
-        facts.log.append(["zhanqian.open_rectifications", sid, [c.id for c in open_cases]])
-        numbers = ", ".join(c.number for c in open_cases)
+        rectification, flags = rectification_line(facts, sid)
         out[sid] = SubjectScore(items=[
-            investigation, disposal, satisfied,
+            investigation_line(grids[sid], done, s["required_inspections_per_month"]),
+            disposal_line(facts, sid),
+            rate_line("satisfaction", votes, Evidence(event_ids=vote_ids), "satisfied of sampled"),
             judged_line("leadership", leadership.get(sid), "not entered: 0"),
-            ItemScore("bonus", round_points(bonus), bonus_rule, Evidence(event_ids=honours[sid].event_ids)),
+            bonus_line(honours[sid], s["bonus_cap"]),
             judged_line("penalty", penalty.get(sid), "none entered"),
-            ItemScore("rectification", None, f"{len(open_cases)} open at the month's end" + (f": {numbers}" if numbers else ""),
-                      Evidence(case_ids=tuple(c.id for c in open_cases))),
-        ], flags=[f"整改未结 open rectifications: {numbers}"] if open_cases else [])
+            rectification,
+        ], flags=flags)
     return out
 
 
@@ -183,11 +200,12 @@ def _roll_up_score(source: str, kind: str, how_setting: str):
             missing = [f"{periods[n]:%Y-%m}" for n in gaps]
             rule = f"{s[how_setting]} of {shown}"
             if missing:
-                rule += f"; missing {', '.join(missing)} " + ("left out" if s["missing_period"] == "skip" else "counted as 0")
-            runs = [str(by_start[p].run_id) for p in periods if p in by_start]
-            out[sid] = SubjectScore(
-                items=[ItemScore("periods", value, rule, Evidence(note=f"runs {', '.join(runs)}" if runs else "no run"))],
-                flags=[f"缺少已公布考核 not published: {', '.join(missing)}"] if missing else [])
+                how = "left out" if s["missing_period"] == "skip" else "counted as 0"
+                rule += f"; missing {', '.join(missing)} {how}"
+            runs = ", ".join(str(by_start[p].run_id) for p in periods if p in by_start)
+            note = f"runs {runs}" if runs else "no run"
+            out[sid] = SubjectScore(items=[ItemScore("periods", value, rule, Evidence(note=note))],
+                                    flags=[f"缺少已公布考核 not published: {', '.join(missing)}"] if missing else [])
         return out
     return score
 
