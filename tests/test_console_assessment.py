@@ -18,7 +18,8 @@ from sqlalchemy import func, select
 from gridgov.assessment import judging
 from gridgov.extensions import db
 from gridgov.jobs import inprocess
-from gridgov.models import AuditEntry, Case, JobRecord
+from gridgov.models import AuditEntry, Case, JobRecord, Tenant
+from gridgov.operations import tenants as tenant_ops
 from gridgov.models.assessment import AssessmentRun, Judgement
 
 WORKDAYS = weekdays(NOVEMBER, dt.date(2026, 12, 1))
@@ -364,3 +365,19 @@ def test_english_on_request(app, client, world):
     assert "Patrol" in page and "Leadership score" in page and "Excellence award" in page and "Entered by u-judge" in page
     page = text(console.get(JUDGED + f"?sheet={SHEET}&period=2026-11-01"))
     assert "Judged inputs" in page and "Leadership score (0–60)" in page
+
+
+def test_runs_of_a_plugin_since_disabled_stay_readable_to_managers_only(app, client, world):
+    run_id = published_run(app, world)
+    with world.scope():
+        tenant_ops.update_tenant(db.session.get(Tenant, world.tenant.id), enabled_plugins=[])
+    console = login(client, "judge")
+    listing = text(console.get(RUNS))
+    assert f'data-run="{run_id}"' in listing and SHEET in listing and "2026-11-01 – 2026-12-01" in listing
+    page = console.get(RUNS + "run/", query_string={"id": run_id})
+    assert page.status_code == 200 and "社区A" in text(page)
+    sheet = console.get(RUNS + "sheet/", query_string={"id": run_id, "subject": world.grids["A"]})
+    assert sheet.status_code == 200 and "40 / 40" in text(sheet)
+    director = login(app.test_client(), "dirA")
+    assert f'data-run="{run_id}"' not in text(director.get(RUNS))
+    assert director.get(RUNS + "run/", query_string={"id": run_id}).status_code == 302

@@ -47,6 +47,7 @@ from .helpers import is_english, local_time, tenant_zone, title
 
 CATEGORY = _l("Assessment")
 REFRESH_SECONDS = 3
+LIST_LIMIT = 200  # runs on the list page, newest period first; the filters reach the rest
 EVIDENCE_INLINE = 12  # more ids than this fold into a <details>
 PERIOD_HELP = _l("The first day of the period: the 1st of a month (half-month: also the 16th), "
                  "of a quarter (1 Jan, 1 Apr, 1 Jul, 1 Oct) or 1 January for a year.")
@@ -244,8 +245,11 @@ class AssessmentRunView(BaseView):
     def _readable_run(self) -> AssessmentRun | None:
         """The run of ``?id=`` if the login may read it; else its reason is flashed and None."""
         run = self._run()
-        if access.can_read_run(_me(), run):
-            return run
+        try:
+            if access.can_read_run(_me(), run):
+                return run
+        except OperationError:  # the sheet's plugin is no longer enabled: managers only
+            pass
         if run.state != PUBLISHED:
             flash(gettext("Until it is published only assessors and administrators may read this assessment."), "error")
         else:
@@ -264,9 +268,11 @@ class AssessmentRunView(BaseView):
         sheet = filters.sheet.data if filters.sheet.data in runs.sheets() else None
         period = filters.period.data
         found = readable_runs(sheet, period)
+        more = len(found) > LIST_LIMIT
+        found = found[:LIST_LIMIT]
         jobs = {run.id: running_job(run) for run in found if run.state == DRAFT and run.job_id}
         return self.render("console/assessment_runs.html", runs=found, filters=filters, form=form,
-                           manager=managing(), corrected=corrections([r.id for r in found]), jobs=jobs,
+                           manager=managing(), more=more, corrected=corrections([r.id for r in found]), jobs=jobs,
                            refresh=REFRESH_SECONDS if any(jobs.values()) else None, show=SHOW)
 
     def _run_form(self) -> RunForm | None:
