@@ -110,6 +110,12 @@ def test_the_quarter_holds_every_event_type_on_its_working_days(demo, scope):
     assert patrol_days[dt.date(2026, 9, 25)] == 0
     assert 0 < patrol_days[dt.date(2026, 9, 20)] < 30
     assert db.session.scalar(select(func.count()).select_from(Event)) > 3000
+    # one community decided its directors' August reports afterwards: amending events
+    amended = db.session.execute(select(Event.payload["accepted"].as_boolean(), Event.amends_id)
+                                 .where(Event.type == "chashan.info_report", Event.amends_id.is_not(None))).all()
+    assert amended and {accepted for accepted, _ in amended} == {True, False}
+    originals = db.session.scalars(select(Event.payload).where(Event.id.in_([i for _, i in amended]))).all()
+    assert all(p["accepted"] is None for p in originals)
 
 
 def test_the_quarter_is_computed_and_published_and_the_annual_ranking_is_a_draft(demo, scope):

@@ -36,7 +36,8 @@ from gridgov import workdays
 from gridgov.assessment import judging
 from gridgov.assessment import operations as runs
 from gridgov.extensions import db
-from gridgov.models import Unit, User
+from gridgov.models import Event, Unit, User
+from gridgov.operations import events as event_ops
 
 YEAR_START = dt.date(2026, 1, 1)
 QUARTER = dt.date(2026, 7, 1)
@@ -114,6 +115,9 @@ DEPARTMENT_PLANS = [
     dict(unanswered=0, answered=0, tracked=0, untracked=0, halting=(), skipped=()),
     dict(unanswered=1, answered=1, tracked=0, untracked=0, halting=(10,), skipped=((0, 12),)),
 ]
+# The community (新桥社区) that decides its directors' August reports afterwards: each report is
+# recorded undecided, and the community's decision amends it (an amending event replaces it).
+DECIDED_LATER = (5, 1)
 STAFF_CHANGE = (5, 6, dt.date(2026, 8, 14), dt.date(2026, 8, 17))  # grid 05-06: leaves, successor starts
 # Cases (案件) reported in each community's grids over the quarter, for item 6 (the handling
 # rate): (cases, resolved after their deadline, never resolved). The rest are resolved in hours.
@@ -130,6 +134,7 @@ def load(loader):
     demo.communities_work()
     demo.departments_work()
     loader.flush_events()
+    demo.decide_reports()
     demo.cases()
     demo.assess()
 
@@ -138,6 +143,7 @@ class _Quarter:
     def __init__(self, loader):
         self.loader = loader
         self.rnd = loader.random
+        self.decisions: dict[int, int] = {}  # director → reports to accept among those decided later
         self.working = workdays.working_days_in(QUARTER, QUARTER_END - dt.timedelta(days=1))
         self.fridays = [d for d in self.working if d.weekday() == 4]
         self.first_mondays = sorted({(d.year, d.month): d for d in reversed(self.working)
@@ -241,10 +247,14 @@ class _Quarter:
                 continue
             valid = self._valid_reports(c, j, m)
             rejected = rnd.choice((0, 1, 2, 3))
+            undecided = (c, m) == DECIDED_LATER
+            if undecided:
+                self.decisions[director.id] = valid
             for n in range(valid + rejected):
                 category, summary = rnd.choice(REPORTS)
                 ld.event("info_report", grid, self.at(rnd.choice(month), rnd.choice((11, 16)), rnd.choice((0, 20, 40))),
-                         {"category": category, "summary": summary, "accepted": n < valid}, actor=director)
+                         {"category": category, "summary": summary, "accepted": None if undecided else n < valid},
+                         actor=director)
             for _ in range(rnd.choice((0, 1, 1, 2, 3))):
                 summary, outcome = rnd.choice(ISSUES)
                 ld.event("resident_issue", grid, self.at(rnd.choice(month), 10, 30),
@@ -341,6 +351,24 @@ class _Quarter:
         failing = self.departments[3][1][1]
         ld.event("serious_failure", self.communities[3], self.at(dt.date(2026, 8, 20), 10),
                  {"summary": "工地塔吊倾斜未跟踪上报，延误处置"}, subject=failing)
+
+    def decide_reports(self):
+        """The community's decisions on the reports recorded undecided: for each director, the
+        first of them (by time) accepted as valid up to the director's count, the rest rejected —
+        amending events, through the event batch path."""
+        rows = db.session.execute(select(Event).where(
+            Event.type == "chashan.info_report", Event.actor_person_id.in_(list(self.decisions)),
+            Event.payload["accepted"].as_string().is_(None)).order_by(Event.occurred_at, Event.id)).scalars().all()
+        accepted: dict[int, int] = {}
+        amendments = []
+        for report in rows:
+            n = accepted[report.actor_person_id] = accepted.get(report.actor_person_id, 0) + 1
+            amendments.append({
+                "type": report.type, "grid_id": report.grid_id, "occurred_at": report.occurred_at.isoformat(),
+                "actor_person_id": report.actor_person_id, "amends_id": report.id,
+                "payload": {**report.payload, "accepted": n <= self.decisions[report.actor_person_id]}})
+        for start in range(0, len(amendments), event_ops.MAX_BATCH):
+            event_ops.record_batch(amendments[start:start + event_ops.MAX_BATCH])
 
     # -- item 6: cases handled in time, or not -------------------------------------------------------
 
