@@ -381,3 +381,19 @@ def test_runs_of_a_plugin_since_disabled_stay_readable_to_managers_only(app, cli
     director = login(app.test_client(), "dirA")
     assert f'data-run="{run_id}"' not in text(director.get(RUNS))
     assert director.get(RUNS + "run/", query_string={"id": run_id}).status_code == 302
+
+
+def test_a_failed_computation_is_shown_with_its_error(client, world):
+    console = login(client, "judge")
+    create(console)
+    [run_id] = run_ids(world)
+    with world.scope():
+        job = JobRecord(tenant_id=world.tenant.id, rq_job_id="console-test-failed", backend="inprocess", func_path="x:y",
+                        state="failed", error="ScoringError: item patrol gives 41 over its maximum 40")
+        db.session.add(job)
+        db.session.flush()
+        db.session.get(AssessmentRun, run_id).job_id = job.id
+        db.session.commit()
+    page = text(console.get(RUNS + f"run/?id={run_id}"))
+    assert 'id="job-failed"' in page and "上次计算失败" in page and "item patrol gives 41 over its maximum 40" in page
+    assert "http-equiv=\"refresh\"" not in page and 'data-action="compute"' in page

@@ -39,7 +39,7 @@ from ..assessment.periods import period_bounds, period_label
 from ..extensions import db
 from ..models import JobRecord
 from ..models.assessment import COMPUTED, DRAFT, PUBLISHED, RUN_STATES, AssessmentResult, AssessmentRun, Judgement
-from ..models.jobs import UNFINISHED
+from ..models.jobs import FAILED, UNFINISHED
 from ..operations.errors import NotFound, OperationError
 from . import context
 from .base import show_errors
@@ -154,8 +154,9 @@ def last_day(run: AssessmentRun) -> dt.date:
     return run.period_end - dt.timedelta(days=1)
 
 
-SHOW = dict(progress=progress_note, last_day=last_day, state=state_title, sheet=sheet_title, period=run_period, grade=grade_title, money=money, points=points,
-            time=local_time, iso_time=iso_time, item=item_title, award=award_title, inline=EVIDENCE_INLINE)
+SHOW = dict(state=state_title, sheet=sheet_title, period=run_period, last_day=last_day, progress=progress_note,
+            grade=grade_title, money=money, points=points, time=local_time, iso_time=iso_time, item=item_title,
+            award=award_title, inline=EVIDENCE_INLINE)
 
 
 # -- forms -----------------------------------------------------------------------------------------
@@ -217,10 +218,11 @@ def running_job(run: AssessmentRun) -> JobRecord | None:
 
 
 def failed_job(run: AssessmentRun) -> JobRecord | None:
-    if run.job_id is None or run.state != DRAFT:
+    """The run's last computation if it failed (the run keeps its earlier state and sheets)."""
+    if run.job_id is None or run.state == PUBLISHED:
         return None
     job = db.session.get(JobRecord, run.job_id)
-    return job if job is not None and job.state == "failed" else None
+    return job if job is not None and job.state == FAILED else None
 
 
 class AssessmentRunView(BaseView):
