@@ -11,22 +11,43 @@ import pytest
 from assessment_support import NOVEMBER, TZ, AssessPlugin, World, at, weekdays
 from sqlalchemy import select
 
-from gridgov import workdays
-from gridgov.assessment import Facts, Register
+from gridgov import hookimpl, workdays
+from gridgov.assessment import Facts, ItemScore, Register, SubjectScore, judging
 from gridgov.assessment import operations as runs
 from gridgov.extensions import db
 from gridgov.jobs import inprocess
 from gridgov.models import Assignment, Case, Event, Place, Unit
 from gridgov.models.assessment import AssessmentResult
 from gridgov.operations.tenants import registry
-from gridgov.plugins import Sheet, SheetItem
+from gridgov.operations.errors import OperationError
+from gridgov.plugins import PluginError, Sheet, SheetItem, _check_sheet
 
 FIRST_HALF = weekdays(NOVEMBER, dt.date(2026, 11, 16))  # ten working days
 
 
+def score_quarter(facts):
+    monthly = facts.judged_months("monthly")
+    return {sid: SubjectScore(items=[ItemScore("monthly", sum((e[sid].points for e in monthly.values() if sid in e),
+                                                              Decimal(0)))]) for sid in facts.subjects}
+
+
+# a quarterly sheet with an item judged each month (judged_per="month")
+GRID_QUARTER = Sheet("grid_quarter", "社区季度考核", "Community quarterly assessment", "grid", "quarter",
+                     items=(SheetItem("monthly", "月度评分", "Monthly judgement", Decimal(10), kind="judged",
+                                      judged_per="month"),
+                            SheetItem("quarterly", "季度评分", "Quarterly judgement", Decimal(10), kind="judged")),
+                     score=score_quarter, grid_levels=(1,))
+
+
+class QuarterPlugin(AssessPlugin):
+    @hookimpl
+    def gridgov_assessment_sheets(self):
+        return [*super().gridgov_assessment_sheets(), GRID_QUARTER]
+
+
 @pytest.fixture
 def app_config(app_config):
-    return {**app_config, "GRIDGOV_EXTRA_PLUGINS": [("assesstest", AssessPlugin())]}
+    return {**app_config, "GRIDGOV_EXTRA_PLUGINS": [("assesstest", QuarterPlugin())]}
 
 
 @pytest.fixture
@@ -341,3 +362,41 @@ def test_places_counts_registers_per_subject_subtree_with_attribute_conditions(w
         one = facts.places(["assesstest.shop", "assesstest.house"], grid=world.grids["A1"])
         assert one == {world.grids["A1"]: Register(3, (ids[0], ids[2], ids[4]))}
         assert [e[0] for e in facts.log] == ["places"] * 4
+
+
+def test_an_item_judged_monthly_inside_a_quarter(world):
+    a, b = world.grids["A"], world.grids["B"]
+    with world.scope():
+        judge = world.user("judge")
+
+        def enter(start, points, item="monthly", subject=a):
+            return judging.enter_judgement(sheet="assesstest.grid_quarter", period_start=start, item=item,
+                                           subject_id=subject, points=points, reason="月度评价", user=judge)
+
+        enter("2026-10-01", "8")
+        enter("2026-11-01", "6")
+        newer = enter("2026-11-01", "7")  # a newer entry replaces the month's
+        enter("2026-11-01", "5", subject=b)
+        enter("2026-10-01", "9", item="quarterly")
+        with pytest.raises(OperationError) as month_err:
+            enter("2026-11-15", "5")
+        assert "period_start" in month_err.value.errors
+        with pytest.raises(OperationError) as quarter_err:
+            enter("2026-11-01", "5", item="quarterly")  # judged for the quarter: its first day only
+        assert "period_start" in quarter_err.value.errors
+        sheet = registry().sheets["assesstest.grid_quarter"]
+        facts = Facts(sheet, dt.date(2026, 10, 1), dt.date(2027, 1, 1), {a: "A", b: "B"}, {}, TZ)
+        months = facts.judged_months("monthly")
+        assert list(months) == [dt.date(2026, 10, 1), NOVEMBER, dt.date(2026, 12, 1)]
+        assert {m: {s: e.points for s, e in v.items()} for m, v in months.items()} == {
+            dt.date(2026, 10, 1): {a: 8}, NOVEMBER: {a: 7, b: 5}, dt.date(2026, 12, 1): {}}
+        assert months[NOVEMBER][a].id == newer.id
+        assert facts.judged("monthly", period_start=NOVEMBER)[a].points == 7
+        assert facts.judged("quarterly")[a].points == 9 and facts.judged("monthly") == {a: months[dt.date(2026, 10, 1)][a]}
+        for bad in (SheetItem("x", "x", "x", Decimal(5), kind="judged", judged_per="week"),
+                    SheetItem("x", "x", "x", Decimal(5), judged_per="month")):
+            with pytest.raises(PluginError, match="judged_per"):
+                _check_sheet("assesstest", Sheet("q", "q", "q", "grid", "quarter", items=(bad,), score=score_quarter))
+        with pytest.raises(PluginError, match="judged_per"):
+            _check_sheet("assesstest", Sheet("m", "m", "m", "grid", "month", items=(GRID_QUARTER.items[0],),
+                                             score=score_quarter))

@@ -83,6 +83,25 @@ def test_totals_grades_shared_ranks_and_awards_skip_the_vetoed():
                      (5, D(-5), "fail", 5, 4, 0)]
 
 
+def test_awards_see_the_flags_line_money_and_context_the_scoring_passed():
+    seen = []
+
+    def per_head(standing, settings):
+        seen.append(standing)
+        return [Award("staff", "挂点人员奖励", "Staff award", D(settings["each"]) * standing.context["staff"])]
+
+    sheet = Sheet("t", "表", "Sheet", "grid", "year", items=(SheetItem("a", "甲", "A", D(100)),),
+                  score=lambda facts: {}, awards=per_head)
+    scored = [SubjectScore([ItemScore("a", D(80), money=D("12.5"))], flags=["优先"], context={"staff": 3}),
+              SubjectScore([ItemScore("a", D(70))])]
+    outcomes = [outcome(sheet, 7, scored[0]), outcome(sheet, 8, SubjectScore(scored[1].items, context={"staff": 0}))]
+    rank_and_award(sheet, outcomes, {"each": "200"})
+    assert [(s.subject_id, s.flags, s.item_money, dict(s.context)) for s in seen] == [
+        (7, ("优先",), D("12.50"), {"staff": 3}), (8, (), D(0), {"staff": 0})]
+    assert (outcomes[0].money, outcomes[0].awards[0]["amount"], outcomes[1].money) == (D("612.50"), "600.00", 0)
+    assert scored[1].context == {}
+
+
 def test_what_a_scoring_function_returns_is_checked_against_the_sheet():
     with pytest.raises(ScoringError, match="declares"):
         outcome(SHEET, 1, SubjectScore([ItemScore("a", D(1))]))

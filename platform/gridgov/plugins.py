@@ -197,7 +197,9 @@ class SheetItem:
     ``"bonus"`` items add to it (加分), ``"penalty"`` items (points given as a positive number)
     are deducted (扣分). A ``"judged"`` item is entered by an assessor within
     [``min_points``, ``max_points``]; a ``"computed"`` one comes from the scoring function.
-    ``max_points`` None means no maximum (an uncapped bonus, a money-only line)."""
+    ``max_points`` None means no maximum (an uncapped bonus, a money-only line).
+    ``judged_per="month"``: a judged item of a quarterly or yearly sheet entered for each month
+    (its ``period_start`` is the month's first day; read with ``Facts.judged_months``)."""
 
     key: str
     title_zh: str
@@ -207,6 +209,7 @@ class SheetItem:
     role: str = "points"
     min_points: Decimal = Decimal(0)
     description: str = ""
+    judged_per: str | None = None
 
     def title(self, locale: str = "zh") -> str:
         return self.title_en if str(locale).startswith("en") else self.title_zh
@@ -286,6 +289,10 @@ def _check_sheet(plugin: str, sheet: Sheet) -> None:
             raise PluginError(f"{where}: item {item.key!r} needs kind in {ITEM_KINDS} and role in {ITEM_ROLES}")
         if item.kind == "judged" and (item.max_points is None or item.max_points < item.min_points):
             raise PluginError(f"{where}: judged item {item.key!r} needs max_points >= min_points")
+        if item.judged_per is not None and (item.kind != "judged" or item.judged_per != "month"
+                                            or sheet.period_kind not in ("quarter", "year")):
+            raise PluginError(f"{where}: item {item.key!r}: judged_per='month' is for judged items of "
+                              "quarterly or yearly sheets")
     bands = sheet.grade_bands
     minimums = [b.minimum for b in bands[:-1]]
     if not bands or bands[-1].minimum is not None or None in minimums or minimums != sorted(minimums, reverse=True):

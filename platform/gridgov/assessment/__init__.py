@@ -18,7 +18,8 @@ subjects through draft → computed → published:
   period) and other sheets' published results;
 * :mod:`.scoring` — what a scoring function returns (:class:`SubjectScore`,
   :class:`ItemScore`, :class:`Evidence`, :class:`Award`), the rounding rules, and the
-  engine's totals, grades and ranks;
+  engine's totals, grades and ranks; a sheet's ``awards`` sees each subject's
+  :class:`Standing` with its flags, line money and the ``context`` its SubjectScore carried;
 * :mod:`.judging` — ``enter_judgement`` with range checks and recusal (回避);
 * :mod:`.access` — confidentiality (保密 until published, then each subject its own sheet and
   the ranking);

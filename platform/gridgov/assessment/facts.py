@@ -376,6 +376,24 @@ class Facts:
                          {str(k): v for k, v in result.items()}])
         return result
 
+    def assignment_spans(self, roles: Iterable[str] | None = None, people: Iterable[int] | None = None
+                         ) -> dict[int, list[tuple[dt.date, dt.date | None]]]:
+        """{person: [(first day, last day or None)]} of their assignments overlapping the period
+        (optionally only those holding one of ``roles``), oldest first — for the run's (person)
+        subjects or ``people``; one query. A duty owed daily is owed only while in post."""
+        keys = sorted(set(self.subjects if people is None else people))
+        spans: dict[int, list] = {k: [] for k in keys}
+        if keys:
+            query = select(Assignment.person_id, Assignment.starts_on, Assignment.ends_on).where(self._held(keys))
+            if roles is not None:
+                query = query.where(Assignment.role.in_(sorted(set(roles))))
+            for person, starts, ends in db.session.execute(query.order_by(Assignment.person_id, Assignment.starts_on,
+                                                                          Assignment.id)):
+                spans[person].append((starts, ends))
+        self.log.append(["assignment_spans", sorted(set(roles)) if roles is not None else None,
+                         {str(p): [[a.isoformat(), b and b.isoformat()] for a, b in v] for p, v in spans.items()}])
+        return spans
+
     def attached_units(self, unit_kinds: Iterable[str] | None = None, grids: Iterable[int] | None = None
                        ) -> dict[int, list[int]]:
         """{grid id: [unit ids]} of the units attached to each grid (挂点, ``Unit.grid_id``) —
@@ -554,6 +572,26 @@ class Facts:
         entry = ["judged", item, {str(k): _plain(dataclasses.asdict(v)) for k, v in sorted(latest.items())}]
         self.log.append(entry + ([start.isoformat()] if period_start is not None else []))
         return latest
+
+    def judged_months(self, item: str) -> dict[dt.date, dict[int, JudgedEntry]]:
+        """For an item judged each month (``SheetItem(judged_per="month")``) of a quarterly or
+        yearly sheet: ``{first day of each month of the period: {subject: latest JudgedEntry}}``
+        — every month present, a month without entries empty; one query."""
+        months, first = [], self.period_start.replace(day=1)
+        while first < self.period_end:
+            months.append(first)
+            first = (first + dt.timedelta(days=32)).replace(day=1)
+        rows = db.session.scalars(select(Judgement).where(
+            Judgement.sheet == self.sheet.key, Judgement.item == item, Judgement.period_start.in_(months),
+            Judgement.subject_id.in_(list(self.subjects))).order_by(Judgement.id))
+        found: dict[dt.date, dict[int, JudgedEntry]] = {m: {} for m in months}
+        for row in rows:
+            found[row.period_start][row.subject_id] = JudgedEntry(row.id, Decimal(row.points), row.entered_by_name,
+                                                                  row.entered_at.isoformat(), row.reason)
+        result = {m: dict(sorted(v.items())) for m, v in found.items()}
+        self.log.append(["judged_months", item, {m.isoformat(): {str(k): _plain(dataclasses.asdict(v)) for k, v in e.items()}
+                                                 for m, e in result.items()}])
+        return result
 
 
 def _id_list(column):

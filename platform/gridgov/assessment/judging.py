@@ -104,11 +104,12 @@ def enter_judgement(*, sheet: str, period_start, item: str, subject_id, points, 
     """Enter (or replace, by a newer entry) the points of a judged item for one subject."""
     require_manager(user, "enter judged items")
     decl = sheet_for(sheet)
-    start, end = period_bounds(decl.period_kind, parse_period_start(period_start))
     declared = decl.item(item) if isinstance(item, str) else None
     if declared is None or declared.kind != "judged":
         judged = [i.key for i in decl.items if i.kind == "judged"]
         raise OperationError({"item": [f"not a judged item of {decl.key}; judged items: {', '.join(judged) or 'none'}"]})
+    # an item judged monthly inside a quarter or year is entered for its month
+    start, end = period_bounds(declared.judged_per or decl.period_kind, parse_period_start(period_start))
     if isinstance(subject_id, bool) or not isinstance(subject_id, int):
         raise OperationError({"subject_id": ["an integer id"]})
     name = named_subjects(decl, [subject_id], "subject_id")[subject_id]

@@ -72,11 +72,15 @@ class ItemScore:
 
 @dataclasses.dataclass(frozen=True)
 class SubjectScore:
-    """A subject's items as scored; ``vetoes`` (一票否决) and ``flags`` are short texts."""
+    """A subject's items as scored; ``vetoes`` (一票否决) and ``flags`` are short texts.
+    ``context`` carries what the sheet's ``awards`` decide on beyond the standing — figures the
+    scoring read from the facts, such as the number of staff attached to a community (JSON-safe
+    values; passed on as :attr:`Standing.context`, not stored)."""
 
     items: Sequence[ItemScore]
     vetoes: Sequence[str] = ()
     flags: Sequence[str] = ()
+    context: Mapping = dataclasses.field(default_factory=dict)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -91,7 +95,9 @@ class Award:
 
 @dataclasses.dataclass(frozen=True)
 class Standing:
-    """A subject's place once graded and ranked: what ``Sheet.awards`` decides on."""
+    """A subject's place once graded and ranked: what ``Sheet.awards`` decides on, with the
+    subject's ``flags``, the money of its lines (``item_money``) and the ``context`` its
+    :class:`SubjectScore` carried (how many staff an award multiplies, say)."""
 
     subject_id: int
     total: Decimal
@@ -99,6 +105,9 @@ class Standing:
     rank: int
     eligible_rank: int | None
     subjects: int
+    flags: tuple[str, ...] = ()
+    item_money: Decimal = ZERO
+    context: Mapping = dataclasses.field(default_factory=dict)
 
 
 @dataclasses.dataclass
@@ -114,6 +123,7 @@ class Outcome:
     vetoes: list[str]
     flags: list[str]
     item_money: Decimal
+    context: Mapping = dataclasses.field(default_factory=dict)
     grade: str = ""
     rank: int = 0
     eligible_rank: int | None = None
@@ -164,7 +174,7 @@ def outcome(sheet: Sheet, subject_id: int, scored: SubjectScore) -> Outcome:
     items = [_item_json(sheet, s) for s in sorted(scored.items, key=lambda s: order[s.key])]
     total = sums["points"] + sums["bonus"] - sums["penalty"]
     return Outcome(subject_id, items, sums["points"], sums["bonus"], sums["penalty"], total,
-                   list(scored.vetoes), list(scored.flags), money)
+                   list(scored.vetoes), list(scored.flags), money, dict(scored.context or {}))
 
 
 def bands(sheet: Sheet, settings: Mapping) -> list[GradeBand]:
@@ -203,6 +213,7 @@ def rank_and_award(sheet: Sheet, outcomes: list[Outcome], settings: Mapping) -> 
         o.rank, o.eligible_rank = ranks[o.subject_id], eligible.get(o.subject_id)
         if sheet.awards is None or o.vetoes:
             continue
-        standing = Standing(o.subject_id, o.total, o.grade, o.rank, o.eligible_rank, len(outcomes))
+        standing = Standing(o.subject_id, o.total, o.grade, o.rank, o.eligible_rank, len(outcomes), tuple(o.flags),
+                            round_money(o.item_money), dict(o.context))
         o.awards = [{"key": a.key, "title_zh": a.title_zh, "title_en": a.title_en, "amount": str(round_money(a.amount))}
                     for a in sheet.awards(standing, settings)]

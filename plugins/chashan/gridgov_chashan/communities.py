@@ -10,14 +10,8 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from sqlalchemy import or_, select
-
 from gridgov.assessment import Award, Evidence, ItemScore, SubjectScore, shortfall_steps
-from gridgov.extensions import db
-from gridgov.models import Case, Grid
-from gridgov.operations.grids import subtree_ids
 from gridgov.plugins import Sheet, SheetItem
-from gridgov.surveys import satisfaction_rate
 
 from .days import dates, fridays, half_days, month_label, months
 from .settings import HONOUR_LEVELS, INSPECTION_LEVELS, per_level
@@ -49,13 +43,14 @@ def _fridays_item(key, tally, done: set, due, per_miss, half: str) -> ItemScore:
     return ItemScore(key, points, rule, Evidence(event_ids=tally.event_ids, note=dates(missed)))
 
 
-def _rate_item(key, rate, threshold_pp: Decimal, s, case_ids=()) -> ItemScore:
+def _rate_item(key, rate, threshold_pp: Decimal, s, case_ids=(), event_ids=()) -> ItemScore:
     """10 at or above the threshold; −0.5 per 5 pp short (ceil), floor 0."""
     steps = shortfall_steps(rate.value, threshold_pp / 100, s["rate_step"] / 100)
     points = max(ZERO, TEN - s["rate_step_deduction"] * steps)
     shown = "nothing due (100 %)" if rate.nothing_due else f"{rate.numerator}/{rate.denominator} = {rate.percent} %"
     rule = f"{shown}; ≥ {threshold_pp} % → 10, − {s['rate_step_deduction']} × {steps} steps of {s['rate_step']} pp, floor 0"
-    return ItemScore(key, points, rule, Evidence(case_ids=tuple(case_ids)), nothing_due=rate.nothing_due)
+    return ItemScore(key, points, rule, Evidence(event_ids=tuple(event_ids), case_ids=tuple(case_ids)),
+                     nothing_due=rate.nothing_due)
 
 
 def _judged(key, entries, sid) -> ItemScore:
@@ -77,25 +72,14 @@ def _per_level_item(key, tallies, points, sid, levels, cap=None) -> ItemScore:
     return ItemScore(key, total, "; ".join(parts) or "none", Evidence(event_ids=tuple(ids)))
 
 
-def _late_case_ids(facts, community: int) -> list[int]:
-    """The cases behind a lost handling rate: due for disposal in the period in the community and
-    not resolved by their deadline (Facts.undisposed_case_ids leaves out those resolved late)."""
-    ids = list(db.session.scalars(select(Case.id).where(
-        Case.grid_id.in_(subtree_ids(db.session.get(Grid, community))),
-        Case.resolve_due_at >= facts.start, Case.resolve_due_at < facts.end,
-        or_(Case.resolved_at.is_(None), Case.resolved_at > Case.resolve_due_at)).order_by(Case.id)))
-    facts.log.append(["chashan.late_case_ids", community, ids])
-    return ids
-
-
 def score(facts) -> dict:
     s = facts.settings
     working = facts.working_days()
     due = fridays(working)
     spans = months(facts.period_start, facts.period_end)
-    letters = facts.count("chashan.escalation_letter", by="grid", daily=True)
-    signins = facts.count("chashan.signin_meeting", by="grid", daily=True)
-    joint = facts.count("chashan.joint_patrol", by="grid", daily=True)
+    letters = facts.count("chashan.escalation_letter", by="grid", half_days=True)
+    signins = facts.count("chashan.signin_meeting", by="grid", half_days=True)
+    joint = facts.count("chashan.joint_patrol", by="grid", half_days=True)
     mornings = {"letter": half_days(facts, letters, False), "signin": half_days(facts, signins, False)}
     afternoons = half_days(facts, joint, True)
     am, pm = ("", "") if not s["check_time_of_day"] else (" (mornings)", " (afternoons)")
@@ -108,6 +92,7 @@ def score(facts) -> dict:
     findings = {lv: facts.count("chashan.inspection_finding", by="grid", payload={"level": lv})
                 for lv in INSPECTION_LEVELS}
     residents, leadership = facts.judged("residents"), facts.judged("leadership")
+    satisfaction = facts.satisfaction_by_subject()
     bonus, penalty = per_level(s, "honour_bonus", HONOUR_LEVELS), per_level(s, "inspection_penalty", INSPECTION_LEVELS)
     miss = s["missed_deduction"]
     out = {}
@@ -117,10 +102,8 @@ def score(facts) -> dict:
         lacking += [f"{month_label(a)} no meeting notice" for a, b in spans
                     if not any(a <= d < b for d in notices[sid].by_day)]
         handling = facts.case_metrics(grid=sid).on_time_disposal_rate
-        late_cases = _late_case_ids(facts, sid) if handling.numerator < handling.denominator else []
-        votes = satisfaction_rate(sid, facts.period_start, facts.period_end)
-        # gap: Facts has no satisfaction count; logged here so the fingerprint covers it
-        facts.log.append(["chashan.satisfaction", sid, votes.satisfied, votes.sampled])
+        late_cases = (facts.undisposed_case_ids(grid=sid, on_time=True)
+                      if handling.numerator < handling.denominator else [])
         n_major = late[sid].count + unreported[sid].count
         out[sid] = SubjectScore(items=[
             _fridays_item("letter", letters[sid], mornings["letter"][sid], due, miss, am),
@@ -135,7 +118,8 @@ def score(facts) -> dict:
                       f"10 − {s['major_matter_deduction']} × {n_major} late or unreported (limit "
                       f"{s['major_matter_report_hours']} h), no floor",
                       Evidence(event_ids=late[sid].event_ids + unreported[sid].event_ids)),
-            _rate_item("satisfaction", votes.rate, s["satisfaction_threshold"], s),
+            _rate_item("satisfaction", satisfaction[sid].ratio, s["satisfaction_threshold"], s,
+                       event_ids=satisfaction[sid].vote_ids),
             _judged("leadership", leadership, sid),
             _per_level_item("honours", honours, bonus, sid, HONOUR_LEVELS, s["honour_bonus_cap"]),
             _per_level_item("inspections", findings, penalty, sid, INSPECTION_LEVELS),

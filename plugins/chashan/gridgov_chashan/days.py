@@ -5,11 +5,6 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import select
-
-from gridgov.extensions import db
-from gridgov.models import Event
-
 FRIDAY, MONDAY = 4, 0
 
 
@@ -51,15 +46,10 @@ def dates(days) -> str:
 
 
 def half_days(facts, tallies: dict, afternoon: bool) -> dict[int, set]:
-    """{subject: local days with one of its events in the morning (before noon) or afternoon}.
-    Facts count per day, not per half-day, so the times of these weekly or monthly events (a
-    handful per subject and period) are read here — one query, logged. With ``check_time_of_day`` off,
-    any time of the day counts."""
+    """{subject: local days with one of its events in the morning (before noon) or afternoon},
+    from tallies counted with ``half_days=True``. With ``check_time_of_day`` off, any time of the
+    day counts."""
     if not facts.settings["check_time_of_day"]:
         return {sid: set(t.by_day) for sid, t in tallies.items()}
-    ids = sorted({i for t in tallies.values() for i in t.event_ids})
-    rows = db.session.execute(select(Event.id, Event.occurred_at).where(Event.id.in_(ids))).all() if ids else []
-    local = {i: at.astimezone(facts.tz) for i, at in rows}
-    facts.log.append(["chashan.event_times", [[i, local[i].isoformat()] for i in sorted(local)]])
-    return {sid: {local[i].date() for i in t.event_ids if (local[i].hour >= 12) == afternoon}
-            for sid, t in tallies.items()}
+    half = "pm" if afternoon else "am"
+    return {sid: {day for (day, h), n in t.by_half_day.items() if h == half and n} for sid, t in tallies.items()}

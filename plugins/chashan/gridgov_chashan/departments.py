@@ -9,12 +9,9 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from sqlalchemy import select
+import datetime as dt
 
-from gridgov import workdays
 from gridgov.assessment import Evidence, ItemScore, SubjectScore
-from gridgov.extensions import db
-from gridgov.models import Person
 from gridgov.plugins import Sheet, SheetItem
 
 ZERO = Decimal(0)
@@ -35,11 +32,11 @@ def _deducted(key, maximum: int, tally, per: Decimal, what: str, note: str = "")
 
 def _weeks_with_work(facts) -> list[tuple]:
     """The period's weeks (by their Thursday) holding a working day — a week may begin or end
-    outside the period, which Facts.working_days does not cover, so its days are read here and
-    written to the facts log (the run's fingerprint covers them)."""
+    outside the period, so the working days of the whole weeks are asked."""
     weeks = facts.weeks()
-    working = set(workdays.working_days_in(weeks[0][0], weeks[-1][1])) if weeks else set()
-    facts.log.append(["chashan.week_working_days", sorted(d.isoformat() for d in working)])
+    if not weeks:
+        return []
+    working = set(facts.working_days(weeks[0][0], weeks[-1][1] + dt.timedelta(days=1)))
     return [(monday, sunday) for monday, sunday in weeks if any(monday <= d <= sunday for d in working)]
 
 
@@ -49,13 +46,11 @@ def score(facts) -> dict:
     unanswered = facts.count("chashan.letter_handling", payload={"outcome": "unanswered"})
     untracked = facts.count("chashan.referral", payload={"status": ("!=", "replied")})
     halting = facts.count("chashan.meeting_report", payload={"fluent": False})
-    members = {sid: facts.members(sid, roles=["chashan.street_liaison"]) for sid in facts.subjects}
+    members = facts.members_by_subject(roles=["chashan.street_liaison"])
     everyone = sorted({p for ids in members.values() for p in ids})
     patrols = facts.count(["chashan.joint_patrol", "chashan.patrol"], by="actor", daily=True, span="weeks",
                           people=everyone)
-    names = dict(db.session.execute(select(Person.id, Person.name).where(Person.id.in_(everyone))).all()) \
-        if everyone else {}
-    facts.log.append(["chashan.member_names", {str(k): v for k, v in sorted(names.items())}])
+    names = facts.person_names(everyone)
     out = {}
     for sid in facts.subjects:
         missed, ids = [], []

@@ -20,11 +20,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from sqlalchemy import or_, select
-
 from gridgov.assessment import Evidence, ItemScore, SubjectScore
-from gridgov.extensions import db
-from gridgov.models import Assignment, Event
 from gridgov.plugins import GradeBand, Sheet, SheetItem
 
 from .days import dates, first_mondays, fridays, half_days, month_label, months, required_days
@@ -49,44 +45,8 @@ def _line(key: str, amounts: list[Decimal], spans, words: list[str], evidence: E
     return ItemScore(key, None, "; ".join(parts), evidence, money=sum(amounts, Decimal(0)))
 
 
-def _on_duty(facts) -> dict[int, list[tuple]]:
-    """{director: [(first day, last day or None)]} of their director assignments, so a director
-    who starts or leaves within the period owes patrols only while in post."""
-    rows = db.session.execute(select(Assignment.person_id, Assignment.starts_on, Assignment.ends_on).where(
-        Assignment.person_id.in_(list(facts.subjects)), Assignment.role.in_(MONTH.roles),
-        Assignment.starts_on < facts.period_end,
-        or_(Assignment.ends_on.is_(None), Assignment.ends_on >= facts.period_start)).order_by(
-        Assignment.person_id, Assignment.starts_on)).all()
-    spans: dict[int, list[tuple]] = {}
-    for person, starts, ends in rows:
-        spans.setdefault(person, []).append((starts, ends))
-    facts.log.append(["chashan.on_duty", {str(p): [[a.isoformat(), b and b.isoformat()] for a, b in v]
-                                          for p, v in spans.items()}])
-    return spans
-
-
 def _in_post(day, spans) -> bool:
     return any(starts <= day and (ends is None or day <= ends) for starts, ends in spans)
-
-
-def _summed_days(facts, short: dict) -> dict[int, set]:
-    """{director: local days whose short patrols add up to the minimum}. Facts count events and
-    do not sum a payload field, so the minutes of the short patrols alone (a patrol at or above
-    the minimum settles its day without this) are read here — one query, logged."""
-    minimum = facts.settings["patrol_minimum_minutes"]
-    ids = sorted({i for tally in short.values() for i in tally.event_ids})
-    rows = db.session.execute(select(Event.id, Event.occurred_at, Event.payload["minutes"].as_integer())
-                              .where(Event.id.in_(ids))).all() if ids else []
-    found = {i: (at.astimezone(facts.tz).date(), minutes or 0) for i, at, minutes in rows}
-    facts.log.append(["chashan.short_patrols", [[i, found[i][0].isoformat(), found[i][1]] for i in sorted(found)]])
-    out = {}
-    for sid, tally in short.items():
-        totals: dict = {}
-        for i in tally.event_ids:
-            day, minutes = found[i]
-            totals[day] = totals.get(day, 0) + minutes
-        out[sid] = {day for day, total in totals.items() if total >= minimum}
-    return out
 
 
 def score(facts) -> dict:
@@ -95,26 +55,24 @@ def score(facts) -> dict:
     working = facts.working_days()
     required = required_days(facts, working)
     fridays_due, mondays_due = set(fridays(working)), set(first_mondays(working))
+    minimum = s["patrol_minimum_minutes"]
     patrols = facts.count("chashan.patrol", by="grid", daily=True)
-    long_patrols = facts.count("chashan.patrol", by="grid", daily=True,
-                               payload={"minutes": (">=", s["patrol_minimum_minutes"])})
-    short_patrols = facts.count("chashan.patrol", by="grid", daily=True,
-                                payload={"minutes": ("<", s["patrol_minimum_minutes"])})
-    summed = _summed_days(facts, short_patrols)
+    minutes = facts.sum("chashan.patrol", "minutes", by="grid", daily=True)  # a day's patrols add up
     tidy = facts.count("chashan.log_review", daily=True, payload={"tidy": True})
     untidy = facts.count("chashan.log_review", daily=True, payload={"tidy": False})
     valid = facts.count("chashan.info_report", by="actor", daily=True, payload={"accepted": True})
     issues = facts.count("chashan.resident_issue", by="actor", daily=True, payload={"resident_confirmed": True})
     visits = facts.count("chashan.hosted_visit", by="actor", daily=True)
-    friday = facts.count("chashan.meeting_attendance", by="actor", daily=True, payload={"meeting": "community_friday"})
-    monday = facts.count("chashan.meeting_attendance", by="actor", daily=True,
+    friday = facts.count("chashan.meeting_attendance", by="actor", half_days=True,
+                         payload={"meeting": "community_friday"})
+    monday = facts.count("chashan.meeting_attendance", by="actor", half_days=True,
                          payload={"meeting": "street_first_monday"})
     mornings = {"friday": half_days(facts, friday, False), "monday": half_days(facts, monday, False)}
     limit = s["major_matter_report_hours"] * 60
     late = facts.count("chashan.major_matter", by="grid", daily=True, payload={"community_delay_minutes": (">", limit)})
     unreported = facts.count("chashan.major_matter", by="grid", daily=True,
                              payload={"reported_to_community": False})
-    duty = _on_duty(facts)
+    duty = facts.assignment_spans(MONTH.roles)  # owed only while in post
     out = {}
     for sid in facts.subjects:
         owed = [d for d in required if _in_post(d, duty.get(sid, ()))]
@@ -122,8 +80,7 @@ def score(facts) -> dict:
         for first, end in spans:
             due = [d for d in owed if first <= d < end]
             missed = [d for d in due if not patrols[sid].by_day.get(d)]
-            short = [d for d in due if d not in missed and not long_patrols[sid].by_day.get(d)
-                     and d not in summed[sid]]
+            short = [d for d in due if d not in missed and minutes[sid].by_day.get(d, 0) < minimum]
             judged = _by_month(tidy[sid], [(first, end)])[0] and not _by_month(untidy[sid], [(first, end)])[0]
             earned = bool(due) and not missed and not short and judged
             r1.append(s["reward_patrol_log"] if earned else Decimal(0))
@@ -140,8 +97,7 @@ def score(facts) -> dict:
         meetings = [len([d for d in attended if first <= d < end]) for first, end in spans]
         f2n = [a + b for a, b in zip(_by_month(late[sid], spans), _by_month(unreported[sid], spans))]
         out[sid] = SubjectScore(items=[
-            _line("r1", r1, spans, r1_words, Evidence(event_ids=long_patrols[sid].event_ids
-                                                      + short_patrols[sid].event_ids + tidy[sid].event_ids
+            _line("r1", r1, spans, r1_words, Evidence(event_ids=minutes[sid].event_ids + tidy[sid].event_ids
                                                       + untidy[sid].event_ids)),
             _line("r2", r2, spans, [f"{n} valid (≥ {s['valid_reports_minimum']} needed)" for n in counts],
                   Evidence(event_ids=valid[sid].event_ids)),
