@@ -14,17 +14,19 @@ What the results show (seeded, the same every time):
 
 * 茶山社区 excellent (优秀) with its ¥1000 award (a city honour on top of a full sheet);
   金竹社区 fails (不合格): missed Fridays, three major matters late to the street (item 7 below
-  zero) and a prefecture-level inspection finding; the others good or pass;
+  zero), cases resolved late or never (item 6, 62.5 %) and a prefecture-level inspection
+  finding; the others good or pass;
 * directors' fines for missed patrol days (some forgot the make-up Sunday) and one major matter
   reported late to the community; a director with exactly 20 valid reports in July (the ``director``
   login, who reads their own published ledgers), another with 19; short patrols that add up to
   the hour, and one that does not; an untidy log; a director who took over a grid in August;
+  a community that decides its directors' reports afterwards (amending events);
 * a department whose members skipped the weekly patrol, left letters unanswered and referrals
   untracked, and a staff member with a serious failure (disqualified from annual honours).
 
 Names of places and people are made up. Everything goes through the operations the API calls:
-the registers, the event batch path, judged inputs by an assessor who answers for no grid, and
-the runs (computed in the loader's transaction with :func:`gridgov.assessment.operations.compute_now`).
+the registers, the event batch path, the case workflow, judged inputs by an assessor who answers
+for no grid, and the runs (computed in the loader's transaction with :func:`gridgov.assessment.operations.compute_now`).
 """
 from __future__ import annotations
 
