@@ -48,7 +48,8 @@ def published(sheet: str) -> list[AssessmentRun]:
 
 
 def results(run: AssessmentRun) -> dict[str, AssessmentResult]:
-    return {r.subject_name: r for r in db.session.scalars(select(AssessmentResult).where(AssessmentResult.run_id == run.id))}
+    rows = db.session.scalars(select(AssessmentResult).where(AssessmentResult.run_id == run.id))
+    return {r.subject_name: r for r in rows}
 
 
 def lines(run: AssessmentRun, key: str) -> list[dict]:

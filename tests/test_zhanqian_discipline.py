@@ -26,7 +26,8 @@ def world(app, factory):
 
 def refusals(world) -> list[AuditEntry]:
     with world.scope():
-        rows = db.session.scalars(select(AuditEntry).where(AuditEntry.action == "recusal").order_by(AuditEntry.id)).all()
+        rows = db.session.scalars(select(AuditEntry).where(AuditEntry.action == "recusal")
+                                  .order_by(AuditEntry.id)).all()
         for row in rows:
             db.session.expunge(row)
         return rows
@@ -53,7 +54,8 @@ def test_an_inspector_may_not_inspect_their_own_grid_and_the_attempt_is_logged(w
 
 def test_a_community_director_may_not_inspect_a_second_level_grid_below_their_community(world):
     errors = refused(world, "supervision", "A2", "director", {})
-    assert "a grid above A2 网格A2" in errors["actor_person_id"][0] and "responsible for A 社区A" in errors["actor_person_id"][0]
+    message = errors["actor_person_id"][0]
+    assert "a grid above A2 网格A2" in message and "responsible for A 社区A" in message
     assert len(refusals(world)) == 1
     assert "required" in refused(world, "supervision", "A2", None, {})["actor_person_id"][0]
 
@@ -129,3 +131,20 @@ def test_a_voided_supervision_feeds_nothing_back(world):
     with world.scope():
         event_ops.void(event_ops.get_event(event_id), "录错")
         assert feed_back() == []
+
+
+def test_findings_are_fed_back_by_a_scheduled_job_of_every_tenant(app, world):
+    import importlib
+
+    job = app.extensions["gridgov_registry"].scheduled_jobs["zhanqian.feed_back"]
+    assert job.per_tenant and job.cron == "*/10 * * * *"
+    module, _, name = job.func_path.rpartition(".")
+    assert getattr(importlib.import_module(module), name) is feed_back
+    world.events("supervision", "A2", [dt.date(2026, 3, 5)], {"findings": ["a", "b"]}, actor="inspector")
+    with world.scope():
+        assert len(feed_back()) == 2
+        db.session.commit()
+    with world.scope():
+        cases = db.session.scalars(select(Case).order_by(Case.id)).all()
+        assert [c.source_ref for c in cases] == [f"督查{cases[0].source_ref[2:].split('-')[0]}-{n}" for n in (1, 2)]
+        assert {c.grid_id for c in cases} == {world.grids["A2"]} and all(c.state == "reported" for c in cases)

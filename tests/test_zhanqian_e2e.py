@@ -31,16 +31,19 @@ def world(app, client, factory):
 def test_record_judge_run_publish_and_read_through_the_api(world):
     judge, director = world.judge_api, world.director_api
     g = world.grids
-    inspections = [{"type": "zhanqian.inspection", "grid_id": g[grid], "occurred_at": at(MARCH + dt.timedelta(days=d)).isoformat(),
-                    "payload": {"problems_found": d % 2}} for grid in ("A1", "A2") for d in range(4)]
+    inspections = [{"type": "zhanqian.inspection", "grid_id": g[grid], "payload": {"problems_found": d % 2},
+                    "occurred_at": at(MARCH + dt.timedelta(days=d)).isoformat()}
+                   for grid in ("A1", "A2") for d in range(4)]
     judge.ok("POST", "events/batch", {"events": inspections[:7]})  # A2 one short: 35 × 7/8
-    supervision = {"type": "zhanqian.supervision", "grid_id": g["A1"], "occurred_at": at(dt.date(2026, 3, 9)).isoformat(),
-                   "actor_person_id": world.people["leader"], "payload": {"kind": "routine", "findings": ["门店占道"]}}
+    supervision = {"type": "zhanqian.supervision", "grid_id": g["A1"],
+                   "occurred_at": at(dt.date(2026, 3, 9)).isoformat(), "actor_person_id": world.people["leader"],
+                   "payload": {"kind": "routine", "findings": ["门店占道"]}}
     judge.ok("POST", "events", supervision)
     refused = judge.post("events", {**supervision, "grid_id": g["B1"], "actor_person_id": world.people["inspector"]})
     assert_error(refused, 422, "actor_person_id")
     assert "recusal" in str(refused.get_json())
-    judge.ok("POST", "events", {"type": "zhanqian.honour", "grid_id": g["A"], "occurred_at": at(dt.date(2026, 3, 20)).isoformat(),
+    judge.ok("POST", "events", {"type": "zhanqian.honour", "grid_id": g["A"],
+                                "occurred_at": at(dt.date(2026, 3, 20)).isoformat(),
                                 "payload": {"kind": "innovation", "level": "district", "title": "网格化创新",
                                             "document": "区绩效办〔2026〕7号", "points": "5"}})
     director.ok("POST", "events", {"type": "zhanqian.monthly_check", "grid_id": g["A2"],

@@ -79,7 +79,8 @@ def test_leadership_evaluation_is_judged_within_zero_to_ten(world):
     with pytest.raises(OperationError):
         world.judge("leadership", "A", "-1")
     a = world.run()["A"]
-    assert Decimal(line(a, "leadership")["points"]) == Decimal("8.5") and line(a, "leadership")["evidence"]["judged"]["reason"]
+    leadership = line(a, "leadership")
+    assert Decimal(leadership["points"]) == Decimal("8.5") and leadership["evidence"]["judged"]["reason"]
 
 
 def test_penalty_is_entered_with_a_reason_and_deducted(world):
