@@ -81,7 +81,7 @@ def split_by(facts, tallies: dict, field: str, values) -> dict:
 
 
 def _unit_grids(facts) -> dict[int, int | None]:
-    """{service group: the grid it is attached to} (None: the whole register)."""
+    """{service group: the grid it is attached to (挂点), or None}."""
     rows = dict(db.session.execute(select(Unit.id, Unit.grid_id).where(Unit.id.in_(list(facts.subjects)))).all())
     facts.log.append(["mengjin_fees.unit_grids", {str(k): v for k, v in sorted(rows.items())}])
     return {sid: rows.get(sid) for sid in facts.subjects}
@@ -103,24 +103,24 @@ def _licence_inspected(facts, place_ids: list[int]) -> dict[int, int]:
     return found
 
 
-def licence_item(facts, households) -> ItemScore:
+def licence_item(facts, due_ids) -> ItemScore:
     """1b: the individual businesses whose licence inspection falls due in the period's month
-    (register attribute ``licence_inspection_month``) against those inspected by its end;
-    below the rate, ceil(rate × due) − done households short, each −1."""
+    (register attribute ``licence_inspection_month``, in the unit's grid subtree: ``due_ids``)
+    against those inspected by its end; below the rate, ceil(rate × due) − done households
+    short, each −1."""
     s = facts.settings
-    due = [h for h in households if h.kind == INDIVIDUAL and h.inspection_month == facts.period_start.month]
-    done = _licence_inspected(facts, [h.id for h in due])
-    required = s["licence_inspection_rate"] * len(due) / HUNDRED
+    done = _licence_inspected(facts, list(due_ids))
+    required = s["licence_inspection_rate"] * len(due_ids) / HUNDRED
     short = shortfall_steps(Decimal(len(done)), required, Decimal(1))  # households: ceil(required − done)
-    points = s["deduct_licence_shortfall"] * short
-    if not due:
+    if not due_ids:
         return ItemScore("licence_rate", ZERO, "nothing due (100 %)", nothing_due=True)
-    rate = (Decimal(len(done)) * 100 / len(due)).quantize(Decimal("0.1"))
-    rule = (f"{len(done)}/{len(due)} inspected = {rate} %; ≥ {s['licence_inspection_rate']} % required: "
+    rate = (Decimal(len(done)) * 100 / len(due_ids)).quantize(Decimal("0.1"))
+    rule = (f"{len(done)}/{len(due_ids)} inspected = {rate} %; ≥ {s['licence_inspection_rate']} % required: "
             f"{short} households short × {s['deduct_licence_shortfall']}")
-    missing = [str(h.id) for h in due if h.id not in done]
-    return ItemScore("licence_rate", points, rule, Evidence(event_ids=tuple(sorted(done.values())),
-                                                            note=f"未验照户（place id）: {', '.join(missing)}" if missing else ""))
+    missing = [str(i) for i in due_ids if i not in done]
+    return ItemScore("licence_rate", s["deduct_licence_shortfall"] * short, rule,
+                     Evidence(event_ids=tuple(sorted(done.values())),
+                              note=f"未验照户（place id）: {', '.join(missing)}" if missing else ""))
 
 
 def late_reply_case_ids(facts, unit_id: int, grid_id: int | None) -> tuple[list[int], list[str]]:
@@ -155,8 +155,7 @@ def late_reply_case_ids(facts, unit_id: int, grid_id: int | None) -> tuple[list[
 def _week_days(facts) -> list[tuple[dt.date, dt.date]]:
     """The period's weeks (ISO: by their Thursday) that hold a working day."""
     weeks = facts.weeks()
-    working = set(workdays.working_days_in(weeks[0][0], weeks[-1][1])) if weeks else set()
-    facts.log.append(["mengjin_fees.week_working_days", sorted(d.isoformat() for d in working)])
+    working = set(facts.working_days(weeks[0][0], weeks[-1][1] + dt.timedelta(days=1))) if weeks else set()
     return [(monday, sunday) for monday, sunday in weeks if any(monday <= d <= sunday for d in working)]
 
 
@@ -188,9 +187,7 @@ def statistics_item(facts, sid, weeks, weekly, monthly) -> ItemScore:
 def score_service_group(facts) -> dict:
     s = facts.settings
     grids = _unit_grids(facts)
-    roots = sorted({g for g in grids.values() if g is not None})
-    registers = register(facts, roots) if roots else {}
-    whole = register(facts, None)[0] if any(g is None for g in grids.values()) else []
+    due = facts.places(INDIVIDUAL, attributes={"licence_inspection_month": facts.period_start.month})
     violations = split_by(facts, facts.count(NS + "violation"), "rule", VIOLATION_RULES)
     briefs = facts.count(NS + "work_brief")
     weeks = _week_days(facts)
@@ -205,7 +202,7 @@ def score_service_group(facts) -> dict:
             items.append(ItemScore(rule, per * tally.count, f"{per} × {tally.count} recorded",
                                    Evidence(event_ids=tally.event_ids)))
         grid = grids[sid]
-        items.append(licence_item(facts, registers.get(grid, []) if grid is not None else whole))
+        items.append(licence_item(facts, due[sid].place_ids))
         entry = judged.get(sid)
         items.append(ItemScore("forms_supply", entry.points if entry else ZERO,
                                "judged by the office, with reason" if entry else "none entered",
