@@ -6,8 +6,9 @@ The core validates every register entry's ``attributes`` against the kind's sche
 API, the console and the demo alike: ``gridgov.operations.registers``), so a household without a
 registration number or with an unknown grade is refused with the field named.
 
-:func:`register` reads the register of the grids a sheet's subjects answer for, one query, for
-sheet A's licence inspection rate and sheet C's register evidence.
+:func:`register` reads the register of the grids a sheet's subjects answer for — attributes
+included, which ``Facts.places`` (counts and ids) does not return — in one query, for sheet C's
+register evidence; sheet A counts the households due for licence inspection with ``Facts.places``.
 """
 from __future__ import annotations
 
