@@ -235,7 +235,9 @@ def test_sum_adds_decimal_strings_and_numbers_exactly_per_day_and_counts_an_even
         assert (everything.amount, everything.count) == (Decimal("120"), 6)
         person = facts.sum("assesstest.fee", "amount", by="grid", people=[dir_a])[dir_a]
         assert (person.amount, person.count) == (Decimal("120"), 6)  # once, not twice
-        assert [e[0] for e in facts.log] == ["sum", "sum", "sum"]
+        single = facts.sum("assesstest.fee", "amount", by="grid", people=[world.people["below"]])  # A1 alone
+        assert (single[world.people["below"]].amount, single[world.people["below"]].count) == (Decimal("120"), 6)
+        assert [e[0] for e in facts.log] == ["sum", "sum", "sum", "sum"]
         assert facts.log[0][-1][str(a)][0] == "20"
 
 
