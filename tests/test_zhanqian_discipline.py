@@ -148,3 +148,16 @@ def test_findings_are_fed_back_by_a_scheduled_job_of_every_tenant(app, world):
         cases = db.session.scalars(select(Case).order_by(Case.id)).all()
         assert [c.source_ref for c in cases] == [f"督查{cases[0].source_ref[2:].split('-')[0]}-{n}" for n in (1, 2)]
         assert {c.grid_id for c in cases} == {world.grids["A2"]} and all(c.state == "reported" for c in cases)
+
+
+def test_a_supervision_or_check_without_a_grid_names_the_field(world):
+    from gridgov.operations import events as event_ops
+
+    for type_ in ("supervision", "monthly_check"):
+        with world.scope(), pytest.raises(OperationError) as caught:
+            event_ops.record({"type": f"zhanqian.{type_}", "occurred_at": at(MARCH).isoformat(),
+                              "actor_person_id": world.people["director"], "payload": {"running_well": True}}
+                             if type_ == "monthly_check" else
+                             {"type": f"zhanqian.{type_}", "occurred_at": at(MARCH).isoformat(),
+                              "actor_person_id": world.people["leader"], "payload": {}})
+        assert "grid_id" in caught.value.errors, caught.value.errors

@@ -123,7 +123,9 @@ def check_supervision(event: dict, earlier: list) -> dict | None:
     """督查: an inspector is named, and does not inspect their own grid or any below it."""
     if event.get("actor_person_id") is None:
         return {"actor_person_id": ["required: the inspector (督查组成员) who inspected"]}
-    grid = db.session.get(Grid, event["grid_id"])
+    grid = db.session.get(Grid, event["grid_id"]) if event.get("grid_id") is not None else None
+    if grid is None:
+        return {"grid_id": ["required: the grid inspected"]}
     reason = recusal_reason(event["actor_person_id"], grid, _local_day(event))
     if reason is None:
         return None
@@ -136,7 +138,9 @@ def check_monthly_check(event: dict, earlier: list) -> dict | None:
     belongs to."""
     if event.get("actor_person_id") is None:
         return {"actor_person_id": ["required: the community director (社区主任) who checked"]}
-    grid = db.session.get(Grid, event["grid_id"])
+    grid = db.session.get(Grid, event["grid_id"]) if event.get("grid_id") is not None else None
+    if grid is None:
+        return {"grid_id": ["required: the second-level grid checked"]}
     communities = _held(event["actor_person_id"], _local_day(event), role="zhanqian.community_director")
     if grid.level != 2 or grid.parent_id not in {c.id for c in communities}:
         own = ", ".join(f"{c.code} {c.name}" for c in communities) or "none"

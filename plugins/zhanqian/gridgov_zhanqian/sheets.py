@@ -94,12 +94,14 @@ def roll_up(totals: list[Decimal | None], how: str, missing: str) -> tuple[Decim
 
 # -- what the month reads ----------------------------------------------------------------------
 
-def second_level_grids(community_ids) -> dict[int, list[Grid]]:
+def second_level_grids(facts) -> dict[int, list[Grid]]:
     """{community: its second-level grids}; a community without any answers for itself."""
-    children = {c: [] for c in community_ids}
+    children = {c: [] for c in facts.subjects}
     for grid in db.session.scalars(select(Grid).where(Grid.parent_id.in_(list(children))).order_by(Grid.path)):
         children[grid.parent_id].append(grid)
-    return {c: grids or [db.session.get(Grid, c)] for c, grids in children.items()}
+    found = {c: grids or [db.session.get(Grid, c)] for c, grids in children.items()}
+    facts.log.append(["zhanqian.second_level_grids", {str(c): [g.id for g in gs] for c, gs in found.items()}])
+    return found
 
 
 def inspections_per_grid(facts, grid_ids: list[int]) -> dict[int, list[int]]:
@@ -159,7 +161,7 @@ def rectification_line(facts, community: int) -> tuple[ItemScore, list[str]]:
 
 def score_month(facts) -> dict:
     s = facts.settings
-    grids = second_level_grids(facts.subjects)
+    grids = second_level_grids(facts)
     done = inspections_per_grid(facts, [g.id for gs in grids.values() for g in gs])
     honours = facts.sum(HONOUR, "points", by="subject")
     leadership, penalty = facts.judged("leadership"), facts.judged("penalty")
