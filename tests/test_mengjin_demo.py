@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 from gridgov import create_app, workdays
 from gridgov.demo import _build_tenant, demo_slug
 from gridgov.extensions import db
-from gridgov.models import Assignment, Case, Event, Person, Place, Tenant
+from gridgov.models import Assignment, Case, Event, Person, Place
 from gridgov.models.assessment import AssessmentResult, AssessmentRun
 from gridgov.tenancy import platform_scope, tenant_scope
 
