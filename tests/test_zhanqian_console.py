@@ -58,3 +58,30 @@ def test_a_bad_setting_is_refused_on_the_form_and_nothing_is_saved(app, client, 
     assert response.status_code == 200
     with app.app_context():
         assert (db.session.get(Tenant, tenant.id).settings or {}).get("zhanqian") is None
+
+
+def test_the_zhanqian_reports_render_in_the_console(app, client, factory):
+    import datetime as dt
+
+    from zhanqian_support import MARCH, World
+
+    world = World(app, factory)
+    world.inspections("A1", 4)
+    world.events("supervision", "A2", [dt.date(2026, 3, 5)], {"findings": ["垃圾未清"]}, actor="leader")
+    world.run(publish=True)
+    with world.scope():
+        from gridgov.assessment import operations as runs
+
+        run_id = runs.list_runs(sheet="zhanqian.community_month")[0].id
+    console = Console(client)
+    assert console.login("zq-judge").status_code == 302
+    page = console.get("/admin/reports/").get_data(as_text=True)
+    assert "zhanqian.ranking" in page and "zhanqian.archive_month" in page
+    response = console.get("/admin/reports/", query_string={"report": "zhanqian.ranking", "run_id": run_id})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200 and "1a 排查率" in page and "社区A" in page and "整改未结案件" in page
+    query = {"report": "zhanqian.archive_month", "period_start": MARCH.isoformat(), "grid_id": world.grids["A"]}
+    page = console.get("/admin/reports/", query_string=query).get_data(as_text=True)
+    assert "网格排查" in page and "督查" in page and "垃圾未清" in page and "月度考核" in page
+    download = console.get("/admin/reports/download/", query_string={**query, "format": "xlsx"})
+    assert download.status_code == 200 and download.data[:2] == b"PK"
