@@ -12,7 +12,7 @@ from assessment_support import NOVEMBER, TZ, AssessPlugin, World, at, weekdays
 from sqlalchemy import select
 
 from gridgov import hookimpl, workdays
-from gridgov.assessment import Facts, ItemScore, Register, SubjectScore, judging
+from gridgov.assessment import Disposal, Facts, ItemScore, Register, SubjectScore, judging
 from gridgov.assessment import operations as runs
 from gridgov.extensions import db
 from gridgov.jobs import inprocess
@@ -402,3 +402,31 @@ def test_an_item_judged_monthly_inside_a_quarter(world):
         with pytest.raises(PluginError, match="judged_per"):
             _check_sheet("assesstest", Sheet("m", "m", "m", "grid", "month", items=(GRID_QUARTER.items[0],),
                                              score=score_quarter))
+
+
+def test_disposal_by_subject_matches_case_metrics_in_one_query(world):
+    due = dt.datetime(2026, 11, 5, 17, tzinfo=TZ)
+    with world.scope() as session:
+        cases = [Case(number=f"2026-00010{n}", category="core.general", grid_id=world.grids[g], description="事项",
+                      resolve_due_at=due + dt.timedelta(days=shift), resolved_at=resolved)
+                 for n, (g, shift, resolved) in enumerate([
+                     ("A1", 0, None),                                   # never resolved
+                     ("A1", 0, due - dt.timedelta(hours=1)),            # on time
+                     ("A", 0, due + dt.timedelta(days=2)),              # late, inside the period
+                     ("A", 0, dt.datetime(2026, 12, 3, tzinfo=TZ)),     # resolved after the period
+                     ("B", 30, None)])]                                  # due after the period
+        session.add_all(cases)
+        session.flush()
+        ids = [c.id for c in cases]
+        facts = grid_facts(world, NOVEMBER, dt.date(2026, 12, 1))
+        found = facts.disposal_by_subject()
+        a, b = world.grids["A"], world.grids["B"]
+        assert (found[a].due, found[a].disposed, found[a].disposed_on_time) == (4, 2, 1)
+        assert found[a].late_case_ids == (ids[0], ids[2], ids[3])
+        assert found[b] == Disposal() and found[b].on_time_disposal_rate.nothing_due
+        metrics = facts.case_metrics(grid=a)
+        assert found[a].on_time_disposal_rate == metrics.on_time_disposal_rate
+        assert found[a].disposal_rate == metrics.disposal_rate
+        assert facts.log[0][0] == "disposal_by_subject"
+        with pytest.raises(ValueError):
+            facts.disposal_by_subject(by="unit")

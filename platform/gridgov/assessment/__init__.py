@@ -14,7 +14,8 @@ subjects through draft → computed → published:
   satisfaction survey counts (``satisfaction``/``satisfaction_by_subject`` →
   :class:`Satisfaction`), members of grids and units (``members``/``members_by_subject``),
   units attached to grids (``attached_units``), register entries per subject subtree
-  (``places`` → :class:`Register`), case metrics, judged inputs (also of a month inside a longer
+  (``places`` → :class:`Register`), case metrics (``disposal_by_subject`` → :class:`Disposal`
+  for every subject at once), judged inputs (also of a month inside a longer
   period) and other sheets' published results;
 * :mod:`.scoring` — what a scoring function returns (:class:`SubjectScore`,
   :class:`ItemScore`, :class:`Evidence`, :class:`Award`), the rounding rules, and the
@@ -30,12 +31,12 @@ from decimal import Decimal
 from marshmallow import ValidationError, fields
 
 from ..plugins import DEFAULT_GRADE_BANDS
-from .facts import Facts, PublishedResult, Register, Satisfaction, Tally, Total
+from .facts import Disposal, Facts, PublishedResult, Register, Satisfaction, Tally, Total
 from .scoring import (Award, Evidence, ItemScore, JudgedEntry, Standing, SubjectScore, round_money, round_points,
                       shortfall_steps)
 
-__all__ = ["Award", "Evidence", "Facts", "ItemScore", "JudgedEntry", "PublishedResult", "Register", "Satisfaction",
-           "Standing", "SubjectScore", "Tally", "Total",
+__all__ = ["Award", "Disposal", "Evidence", "Facts", "ItemScore", "JudgedEntry", "PublishedResult", "Register",
+           "Satisfaction", "Standing", "SubjectScore", "Tally", "Total",
            "grade_bands_field", "round_money", "round_points", "shortfall_steps"]
 
 

@@ -93,6 +93,7 @@ def score(facts) -> dict:
                 for lv in INSPECTION_LEVELS}
     residents, leadership = facts.judged("residents"), facts.judged("leadership")
     satisfaction = facts.satisfaction_by_subject()
+    disposal = facts.disposal_by_subject()
     bonus, penalty = per_level(s, "honour_bonus", HONOUR_LEVELS), per_level(s, "inspection_penalty", INSPECTION_LEVELS)
     miss = s["missed_deduction"]
     out = {}
@@ -101,9 +102,8 @@ def score(facts) -> dict:
                    if not any(a <= d < b for d in supervision[sid].by_day)]
         lacking += [f"{month_label(a)} no meeting notice" for a, b in spans
                     if not any(a <= d < b for d in notices[sid].by_day)]
-        handling = facts.case_metrics(grid=sid).on_time_disposal_rate
-        late_cases = (facts.undisposed_case_ids(grid=sid, on_time=True)
-                      if handling.numerator < handling.denominator else [])
+        handling = disposal[sid].on_time_disposal_rate
+        late_cases = disposal[sid].late_case_ids if handling.numerator < handling.denominator else ()
         n_major = late[sid].count + unreported[sid].count
         out[sid] = SubjectScore(items=[
             _fridays_item("letter", letters[sid], mornings["letter"][sid], due, miss, am),
