@@ -411,11 +411,13 @@ def _sql(dialect: str) -> dict:
         return {"day": "(e.occurred_at AT TIME ZONE 'Asia/Shanghai')::date",
                 "half": "CASE WHEN extract(hour FROM e.occurred_at AT TIME ZONE 'Asia/Shanghai') < 12 THEN 'am' ELSE 'pm' END",
                 "text": lambda f: f"(e.payload->>'{f}')", "num": lambda f: f"(e.payload->>'{f}')::numeric",
-                "bool": lambda f: f"(e.payload->>'{f}')::boolean", "under": "g.path >= r.path AND g.path < r.path || '~'"}
+                "bool": lambda f: f"(e.payload->>'{f}')::boolean", "under": "g.path >= r.path AND g.path < r.path || '~'",
+                "by_grid": "events e"}
     return {"day": "date(e.occurred_at, '+8 hours')",
             "half": "CASE WHEN strftime('%H', e.occurred_at, '+8 hours') < '12' THEN 'am' ELSE 'pm' END",
             "text": lambda f: f"json_extract(e.payload, '$.{f}')", "num": lambda f: f"json_extract(e.payload, '$.{f}')",
-            "bool": lambda f: f"json_extract(e.payload, '$.{f}')", "under": "g.path >= r.path AND g.path < r.path || '~'"}
+            "bool": lambda f: f"json_extract(e.payload, '$.{f}')", "under": "g.path >= r.path AND g.path < r.path || '~'",
+            "by_grid": "events e INDEXED BY ix_events_tenant_grid_time"}
 
 
 def _bounds(dialect: str, first: dt.date, end: dt.date):
@@ -451,8 +453,10 @@ def baseline(tenant_id: int, sheet: str, period: dt.date) -> dict[tuple[int, str
         held = ("a.tenant_id = :t AND a.role = 'chashan.grid_director' AND a.starts_on <= :last "
                 "AND (a.ends_on IS NULL OR a.ends_on >= :first)")
         subjects = {p for (p,) in rows(f"SELECT DISTINCT a.person_id FROM assignments a WHERE {held}")}
-        in_grid = (f"FROM events e JOIN grids g ON g.id = e.grid_id JOIN grids r ON {q['under']} "
-                   f"JOIN assignments a ON a.grid_id = r.id AND {held}")
+        # (grid, director) pairs of the subtrees first, then each grid's events by its index range
+        in_grid = (f"FROM {q['by_grid']} JOIN (SELECT DISTINCT g.id AS grid_id, a.person_id FROM grids g JOIN grids r "
+                   f"ON {q['under']} JOIN assignments a ON a.grid_id = r.id AND {held} WHERE g.tenant_id = :t) a "
+                   f"ON a.grid_id = e.grid_id")
         late = q["num"]("community_delay_minutes")
         # patrols and their minutes per director and day; late or unreported major matters per day
         for person, day, n, minutes in rows(f"SELECT a.person_id, {q['day']}, count(DISTINCT e.id), sum({q['num']('minutes')}) "
@@ -483,20 +487,21 @@ def baseline(tenant_id: int, sheet: str, period: dt.date) -> dict[tuple[int, str
                 out.setdefault((person, line), 0)
     elif sheet == "community_quarter":
         subjects = {c for (c,) in rows("SELECT id FROM grids WHERE tenant_id = :t AND level = 1")}
-        in_subtree = f"FROM events e JOIN grids g ON g.id = e.grid_id JOIN grids r ON {q['under']} AND r.level = 1"
+        in_subtree = (f"FROM {q['by_grid']} JOIN (SELECT DISTINCT g.id AS grid_id, r.id AS id FROM grids g JOIN grids r "
+                      f"ON {q['under']} AND r.level = 1 WHERE g.tenant_id = :t AND r.tenant_id = :t) r ON r.grid_id = e.grid_id")
         weekly = {"chashan.escalation_letter": "letter", "chashan.signin_meeting": "signin",
                   "chashan.joint_patrol": "joint_patrol", "chashan.supervision": "supervision",
                   "chashan.meeting_notice": "supervision"}
         for community, type_, day, half, n in rows(
                 f"SELECT r.id, e.type, {q['day']}, {q['half']}, count(DISTINCT e.id) {in_subtree} WHERE {where} "
-                f"AND r.tenant_id = :t AND e.type IN ({', '.join(repr(k) for k in weekly)}) GROUP BY 1, 2, 3, 4"):
+                f"AND e.type IN ({', '.join(repr(k) for k in weekly)}) GROUP BY 1, 2, 3, 4"):
             add(community, weekly[type_], n)
         for community, type_, level, n in rows(
                 f"SELECT r.id, e.type, {q['text']('level')}, count(DISTINCT e.id) {in_subtree} WHERE {where} "
-                f"AND r.tenant_id = :t AND e.type IN ('chashan.honour', 'chashan.inspection_finding') GROUP BY 1, 2, 3"):
+                f"AND e.type IN ('chashan.honour', 'chashan.inspection_finding') GROUP BY 1, 2, 3"):
             add(community, "honours" if type_ == "chashan.honour" else "inspections", n)
         for community, n in rows(
-                f"SELECT r.id, count(DISTINCT e.id) {in_subtree} WHERE {where} AND r.tenant_id = :t "
+                f"SELECT r.id, count(DISTINCT e.id) {in_subtree} WHERE {where} "
                 f"AND e.type = 'chashan.major_matter' AND ({q['num']('street_delay_minutes')} > :limit "
                 f"OR {q['bool']('reported_to_street')} = :false) GROUP BY 1", limit=120, false=False):
             add(community, "major", n)

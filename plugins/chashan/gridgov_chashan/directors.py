@@ -56,8 +56,9 @@ def score(facts) -> dict:
     required = required_days(facts, working)
     fridays_due, mondays_due = set(fridays(working)), set(first_mondays(working))
     minimum = s["patrol_minimum_minutes"]
-    patrols = facts.count("chashan.patrol", by="grid", daily=True)
-    minutes = facts.sum("chashan.patrol", "minutes", by="grid", daily=True)  # a day's patrols add up
+    # a day's patrols add up; every patrol carries its minutes (the form computes them), so the
+    # days of the sum are the days with a patrol — one scan of the patrols, not two
+    minutes = facts.sum("chashan.patrol", "minutes", by="grid", daily=True)
     tidy = facts.count("chashan.log_review", daily=True, payload={"tidy": True})
     untidy = facts.count("chashan.log_review", daily=True, payload={"tidy": False})
     valid = facts.count("chashan.info_report", by="actor", daily=True, payload={"accepted": True})
@@ -79,7 +80,7 @@ def score(facts) -> dict:
         r1, r1_words, f1, f1_words = [], [], [], []
         for first, end in spans:
             due = [d for d in owed if first <= d < end]
-            missed = [d for d in due if not patrols[sid].by_day.get(d)]
+            missed = [d for d in due if not minutes[sid].by_day.get(d)]
             short = [d for d in due if d not in missed and minutes[sid].by_day.get(d, 0) < minimum]
             judged = _by_month(tidy[sid], [(first, end)])[0] and not _by_month(untidy[sid], [(first, end)])[0]
             earned = bool(due) and not missed and not short and judged
@@ -108,7 +109,7 @@ def score(facts) -> dict:
             _line("r5", [s["reward_meeting"] * n for n in meetings], spans,
                   [f"{n} meetings ({dates(d for d in attended if a <= d < b)})" for n, (a, b) in zip(meetings, spans)],
                   Evidence(event_ids=friday[sid].event_ids + monday[sid].event_ids)),
-            _line("f1", f1, spans, f1_words, Evidence(note=dates(d for d in owed if not patrols[sid].by_day.get(d)))),
+            _line("f1", f1, spans, f1_words, Evidence(note=dates(d for d in owed if not minutes[sid].by_day.get(d)))),
             _line("f2", [-s["fine_late_major_matter"] * n for n in f2n], spans,
                   [f"{n} late or unreported (limit {s['major_matter_report_hours']} h)" for n in f2n],
                   Evidence(event_ids=late[sid].event_ids + unreported[sid].event_ids)),
