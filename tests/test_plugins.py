@@ -277,7 +277,7 @@ DEFAULTS = {
                  "grade_bands": {"excellent": Decimal("95"), "good": Decimal("85"), "pass": Decimal("65")}},
     "jinzhou_streets": {"deduction_road_market": Decimal("1.0"), "deduction_window_posters": Decimal("1.0"),
                         "advanced_groups_per_quarter": 3, "advanced_individuals_per_quarter": 5},
-    "dafang_fire": {"hazard_hotline": "96119", "station_monthly_quota": 20},
+    "dafang_fire": {"hazard_hotline": "96119", "station_monthly_quota": 20, "room_officers": 2, "room_assistants": 1},
     "family_planning": {"leader_monthly_base": Decimal("500.00"), "leader_monthly_withheld": Decimal("300.00"),
                         "community_worker_monthly_pay": Decimal("1200.00"), "checkup_overdue_months": 4},
 }

@@ -10,14 +10,24 @@ units and key construction sites; stations and area officers check the units the
 Hazards are rectified, handed off to the brigade in writing, or reported to the county public
 security bureau for supervised rectification; a fatal fire is a one-vote veto.
 
-This module reads top to bottom: identity, grid levels, settings with their defaults, roles,
-place kinds, event types, demo. Hazard cases, hand-offs, enforcement records and the headline
-report come with later issues.
+This module wires the scheme together; each part reads on its own:
+
+* :mod:`.settings` — hotline, station quota, grid-room staffing, with their defaults;
+* :mod:`.forms` — the record book (checks, publicity), enforcement, fatal fires, government listing;
+* :mod:`.hazards` — hazard cases on the core's case workflow and the hand-off chain;
+* :mod:`.reports` — headline figures, station quota and veto, hazard ledger, grid responsibility;
+* :mod:`.demo` — the county's grids, registers and a fortnight of activity.
+
+Roles and place kinds (the unit and site register, key units marked by their kind) are here.
 """
 from marshmallow import Schema, fields, validate
 
 from gridgov import hookimpl
-from gridgov.plugins import EventType, Level, PlaceKind, PluginInfo, Role
+from gridgov.plugins import Level, PlaceKind, PluginInfo, Role
+
+from .forms import EVENT_TYPES
+from .hazards import HAZARD
+from .settings import Settings
 
 VERSION = "0.1.0"
 
@@ -36,19 +46,6 @@ def gridgov_plugin_info():
 def gridgov_grid_levels():
     return [Level("县", "County"), Level("大网格", "Big grid"), Level("小网格", "Small grid"),
             Level("网格工作室", "Grid room")]
-
-
-class Settings(Schema):
-    """The hotline the public reports hazards to, and each station's monthly quota of units to
-    check (online supervision, 网上监管). The source names the quota but not its size: the
-    default is about the seed's own rate (3,540 units in four and a half months, 34 big grids)."""
-
-    hazard_hotline = fields.String(
-        load_default="96119", validate=validate.Regexp(r"^[0-9-]{3,20}$"),
-        metadata={"title_zh": "火灾隐患举报热线", "title_en": "Fire hazard hotline"})
-    station_monthly_quota = fields.Integer(
-        load_default=20, validate=validate.Range(min=0, max=10000),
-        metadata={"title_zh": "派出所每月检查单位任务量", "title_en": "Units a station checks per month (quota)"})
 
 
 @hookimpl
@@ -91,18 +88,36 @@ def gridgov_place_kinds():
     ]
 
 
-class FireCheckPayload(Schema):
-    """A fire-safety check of a unit or site (消防检查), registered in the system as the source
-    requires: the monthly focused sweep or a grid room's daily check."""
-
-    sweep = fields.String(required=True, validate=validate.OneOf(["monthly_focused", "daily"]))
-    hazards_found = fields.Integer(required=True, validate=validate.Range(min=0, max=1000))
-    note = fields.String(load_default="", validate=validate.Length(max=2000))
+@hookimpl
+def gridgov_event_types():
+    return list(EVENT_TYPES)
 
 
 @hookimpl
-def gridgov_event_types():
-    return [EventType("fire_check", "消防检查", "Fire-safety check", FireCheckPayload)]
+def gridgov_case_categories():
+    return [HAZARD]
+
+
+@hookimpl
+def gridgov_reports():
+    from .reports import REPORTS
+
+    return list(REPORTS)
+
+
+@hookimpl
+def gridgov_console_notices(tenant, today):
+    """A warning naming the grid rooms not staffed by 2 officers and 1 assistant (settings)."""
+    from gridgov.plugins import Notice
+
+    from .reports import misstaffed_rooms
+
+    rooms = misstaffed_rooms()
+    if not rooms:
+        return []
+    names = "、".join(r.name for r in rooms[:5]) + ("等" if len(rooms) > 5 else "")
+    return [Notice("room_staffing", "warning", f"{len(rooms)} 个网格工作室人员配备不符（应2名民警、1名协勤）：{names}",
+                   f"{len(rooms)} grid room(s) staffed otherwise than required: {names}")]
 
 
 @hookimpl

@@ -2,7 +2,9 @@
 brigade's and six township stations'); Dafang town's 8 communities with their 19 grid rooms
 (two officers and one assistant each), three villages under each other station; the brigade
 chief the source names (左炜); key units, key construction sites and listed units; two weeks of
-checks. Townships are Dafang's; communities, villages, units and other people are made up."""
+checks with the hazard cases they found (rectified, handed to the brigade, reported to the county
+bureau and listed by the government, reported by the public on 96119), enforcement measures,
+publicity sessions and one fatal fire (the veto). Townships are Dafang's; communities, villages, units and other people are made up."""
 
 COMMUNITIES = [("红旗社区", 3), ("顺德社区", 3), ("奢香社区", 2), ("慕俄格社区", 2), ("九驿社区", 3),
                ("北门社区", 2), ("南门社区", 2), ("东关社区", 2)]
@@ -34,6 +36,7 @@ def load(loader):
     listed = _listed_units(loader, rooms + villages)
     _checks(loader, key_units, inspectors, listed)
     loader.login("staff", "field_staff", person=rooms[0][1])
+    _activity(loader, key_units, inspectors, listed)
 
 
 def _locality(grid) -> str:
@@ -119,3 +122,85 @@ def _checks(loader, key_units, inspectors, listed):
             loader.event("fire_check", grid, loader.at(day, rnd.choice((9, 10, 15, 16))),
                          {"sweep": "daily", "hazards_found": hazards, "note": rnd.choice(NOTES) if hazards else ""},
                          actor=officer, place=place)
+
+
+HAZARDS = ["消防车通道被占用", "自动喷水灭火系统瘫痪", "疏散楼梯堆放可燃物", "电气线路老化", "消防控制室无人值守",
+           "安全出口上锁", "厨房排油烟管道未清洗", "易燃易爆品违规存放"]
+# How far each demo hazard has got: the core's steps, then the source's hand-offs.
+HAZARD_PLAN = ("closed", "closed", "closed", "in_progress", "brigade", "bureau", "closed", "brigade")
+
+
+def _activity(loader, key_units, inspectors, listed):
+    """Hazard cases along the chain, enforcement, publicity and a fatal fire, over the fortnight."""
+    import datetime as dt
+
+    from sqlalchemy import select
+
+    from gridgov.extensions import db
+    from gridgov.models import User
+    from gridgov.operations import cases as case_ops
+
+    from . import hazards
+
+    admin = db.session.scalar(select(User).where(User.username == f"{loader.tenant.slug}-admin"))
+    days = loader.recent_weekdays(10)
+    brigade = hazards.unit_of_kind(hazards.BRIGADE_KIND)
+    places = [(p, g) for p, g, _ in listed[:len(HAZARD_PLAN)]] + [(p, p.grid) for p in key_units[:10]]
+    for k, step in enumerate(HAZARD_PLAN):
+        place, grid = places[k]
+        at = loader.at(days[k % 4], 10)
+        case = hazards.report_hazard({"grid_id": grid.id, "place_id": place.id, "description": HAZARDS[k],
+                                      "reported_at": at.isoformat()}, actor=admin)
+        case_ops.accept(case, actor=admin, at=at + dt.timedelta(hours=1))
+        case_ops.dispatch(case, actor=admin, at=at + dt.timedelta(hours=2),
+                          unit_id=brigade.id if place.attributes.get("checked_by") == "brigade" else None)
+        case_ops.start(case, actor=admin, at=at + dt.timedelta(hours=3), note="责令单位整改")
+        loader.event("enforcement", grid, at + dt.timedelta(hours=3),
+                     {"measure": "rectification_order", "document_number": f"大公（消）责改字〔{days[0].year}〕{k + 1}号",
+                      "case_number": case.number}, actor=inspectors[0], place=place)
+        if step == "closed":
+            for n, action in enumerate(("resolve", "verify", "close"), 1):
+                getattr(case_ops, action)(case, actor=admin, at=at + dt.timedelta(days=n + 1))
+        elif step in ("brigade", "bureau"):
+            if case.unit_id != brigade.id:
+                hazards.refer_to_brigade(case, actor=admin, letter_number=f"大方派移〔{days[0].year}〕{k + 1}号",
+                                         letter_text=f"{place.name}{HAZARDS[k]}，派出所无法督促整改，书面移交消防大队。",
+                                         at=at + dt.timedelta(days=1))
+            if step == "bureau":
+                hazards.report_to_bureau(case, actor=admin, letter_number=f"大消报〔{days[0].year}〕{k + 1}号",
+                                         at=at + dt.timedelta(days=2))
+                loader.event("government_listing", grid, at + dt.timedelta(days=3),
+                             {"case_number": case.number, "deadline": (days[0] + dt.timedelta(days=60)).isoformat(),
+                              "document_number": f"大府督〔{days[0].year}〕1号"}, place=place)
+                loader.event("enforcement", grid, at + dt.timedelta(days=2),
+                             {"measure": "temporary_seal", "document_number": f"大公（消）临封字〔{days[0].year}〕1号",
+                              "case_number": case.number}, actor=inspectors[0], place=place)
+    for k, (source, text) in enumerate((("hotline_96119", "楼下商铺夜间堆放液化气罐"), ("public_web", "小区消防栓无水"))):
+        place, grid = places[-1 - k]
+        at = loader.at(days[5 + k], 15)
+        hazards.report_public_hazard({"source": source, "grid_id": grid.id, "description": text,
+                                      "reporter_name": loader.person_name(), "reported_at": at.isoformat()},
+                                     actor=admin, at=at + dt.timedelta(hours=1))
+    year = days[0].year
+    measures = [("three_stops", {}), ("penalty_decision", {"fine": "5000.00"}),
+                ("penalty_decision", {"fine": "30000.00"}), ("detention", {"people": 1}),
+                ("temporary_seal", {})]
+    for k, (measure, extra) in enumerate(measures):
+        place, grid = places[3 + k]
+        loader.event("enforcement", grid, loader.at(days[6 + k % 4], 11),
+                     {"measure": measure, "document_number": f"大公（消）{measure[:2]}字〔{year}〕{k + 1}号", **extra},
+                     actor=inspectors[k % 2], place=place)
+    for k, (place, grid) in enumerate(places[:8]):
+        loader.event("publicity", grid, loader.at(days[k % 10], 16),
+                     {"topic": "冬春火灾防控宣传", "audience": 40 + 15 * k}, actor=inspectors[k % 2])
+    township = next(g for g in _big_grids(loader) if g.name.startswith("羊场镇"))
+    loader.event("fatal_fire", township, loader.at(days[7], 3), {"deaths": 1, "note": "民房火灾，一人死亡"})
+
+
+def _big_grids(loader):
+    from sqlalchemy import select
+
+    from gridgov.extensions import db
+    from gridgov.models import Grid
+
+    return list(db.session.scalars(select(Grid).where(Grid.level == 1).order_by(Grid.code)))

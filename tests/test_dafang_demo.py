@@ -1,0 +1,122 @@
+"""The dafang_fire demo tenant and the reports on it: the hazard chain's records, the headline
+figures, the station quota with the fatal-fire veto, the grid responsibility table with its
+staffing flag. The module loads the demo once (only the dafang_fire plugin), on SQLite or on
+the PostgreSQL named by GRIDGOV_TEST_DATABASE_URL."""
+from __future__ import annotations
+
+import datetime as dt
+import os
+from decimal import Decimal
+
+import pytest
+from sqlalchemy import select
+
+from gridgov import create_app
+from gridgov.demo import load_demo
+from gridgov.extensions import db
+from gridgov.models import Assignment, Case, Event, Grid, HandOff, Tenant, Unit
+from gridgov.reports import ReportRequest
+from gridgov.tenancy import platform_scope, tenant_scope
+from gridgov_dafang_fire import reports
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory):
+    url = os.environ.get("GRIDGOV_TEST_DATABASE_URL") or f"sqlite:///{tmp_path_factory.mktemp('dfdemo') / 'demo.db'}"
+    app = create_app({"TESTING": True, "SECRET_KEY": "test-secret", "SQLALCHEMY_DATABASE_URI": url,
+                      "RATELIMIT_STORAGE_URI": "memory://", "REDIS_URL": None, "GRIDGOV_PLUGINS": ["dafang_fire"]})
+    with app.app_context(), platform_scope():
+        db.drop_all()
+        db.create_all()
+        load_demo()
+        db.session.commit()
+        tenant_id = db.session.scalar(select(Tenant.id).where(Tenant.slug == "dafang-fire"))
+    yield app, tenant_id
+    with app.app_context(), platform_scope():
+        db.session.remove()
+        if db.engine.dialect.name == "postgresql":
+            db.drop_all()
+        db.engine.dispose()
+
+
+def whole_demo(grid_id=None, locale="zh") -> ReportRequest:
+    """A request over every day of demo activity (which may straddle a month's end)."""
+    times = [e.occurred_at for e in db.session.scalars(select(Event))]
+    start = min(times).date() - dt.timedelta(days=2)
+    end = max(times).date() + dt.timedelta(days=5)
+    return ReportRequest(run=None, period_start=start, period_end=end, grid_id=grid_id, subject_id=None,
+                         locale=locale, user=None)
+
+
+def test_hazard_chain_leaves_its_records(demo):
+    app, tenant_id = demo
+    with app.app_context(), tenant_scope(tenant_id):
+        cases = list(db.session.scalars(select(Case).where(Case.category == "dafang_fire.hazard")))
+        units = {u.id: u.kind for u in db.session.scalars(select(Unit))}
+        assert len(cases) == 10
+        assert sum(c.state == "closed" for c in cases) == 4
+        public = [c for c in cases if c.source in ("hotline_96119", "public_web")]
+        assert len(public) == 2 and all(units[c.unit_id] == "fire_brigade" for c in public)
+        at_bureau = [c for c in cases if units.get(c.unit_id) == "public_security_bureau"]
+        assert len(at_bureau) == 1 and at_bureau[0].state == "handed_off"
+        letters = list(db.session.scalars(select(HandOff).where(HandOff.case_id == at_bureau[0].id).order_by(HandOff.id)))
+        assert [units[h.to_unit_id] for h in letters] == ["fire_brigade", "public_security_bureau"]
+        assert all(h.letter_number for h in letters)
+        ledger = reports.hazard_ledger(whole_demo())
+        listed = [r for r in ledger.rows if r["listed_until"] is not None]
+        assert [r["number"] for r in listed] == [at_bureau[0].number]
+        assert len(ledger.rows) == 10
+
+
+def test_headline_figures_add_up(demo):
+    app, tenant_id = demo
+    with app.app_context(), tenant_scope(tenant_id):
+        table = reports.headline(whole_demo())
+        total = table.rows[-1]
+        assert total["grid"] == "合计"
+        assert total["fines"] == Decimal("35000.00")
+        assert total["penalty_decision"] == 2 and total["detention"] == 1 and total["people_detained"] == 1
+        assert total["three_stops"] == 1 and total["temporary_seal"] == 2
+        assert total["rectification_order"] == 8
+        assert total["hazards_found"] == 10 and total["rectified"] == 4
+        assert total["publicity"] == 8
+        assert total["units_checked"] == sum(r["units_checked"] for r in table.rows[:-1])
+        for key in reports.FIGURES:
+            assert total[key] == sum(r[key] for r in table.rows[:-1]), key
+        # an area: one big grid only
+        town = db.session.scalar(select(Grid).where(Grid.name == "大方镇派出所大网格"))
+        area = reports.headline(whole_demo(town.id))
+        assert [r["grid"] for r in area.rows] == ["大方镇派出所大网格", "合计"]
+        assert area.rows[-1]["checks"] < total["checks"]
+
+
+def test_station_quota_and_the_fatal_fire_veto(demo):
+    app, tenant_id = demo
+    with app.app_context(), tenant_scope(tenant_id):
+        table = reports.station_monthly(whole_demo())
+        rows = {r["station"]: r for r in table.rows}
+        assert len(rows) == 6
+        assert rows["羊场镇派出所"]["veto"] == "一票否决" and rows["羊场镇派出所"]["deaths"] == 1
+        assert all(r["veto"] == "" for s, r in rows.items() if s != "羊场镇派出所")
+        assert all(r["quota"] == 20 and r["met"] == ("是" if r["units_checked"] >= 20 else "否") for r in rows.values())
+
+
+def test_grid_responsibility_flags_a_room_staffed_otherwise(demo):
+    app, tenant_id = demo
+    with app.app_context(), tenant_scope(tenant_id):
+        table = reports.grid_responsibility(whole_demo())
+        rooms = [r for r in table.rows if r["level"] == "网格工作室"]
+        assert len(rooms) == 19 and not any(r["flag"] for r in rooms)
+        bigs = [r for r in table.rows if r["level"] == "大网格"]
+        assert all(r["first_responsible"] not in ("", "未明确") for r in bigs if r["grid"] != "县消防大队大网格")
+        assert reports.misstaffed_rooms() == []
+        room = db.session.scalar(select(Grid).where(Grid.level == 3).order_by(Grid.code))
+        assistant = db.session.scalar(select(Assignment).where(Assignment.grid_id == room.id,
+                                                               Assignment.role == "dafang_fire.assistant"))
+        with db.session.begin_nested() as nested:
+            db.session.delete(assistant)
+            db.session.flush()
+            assert [g.id for g in reports.misstaffed_rooms()] == [room.id]
+            flagged = [r for r in reports.grid_responsibility(whole_demo()).rows if r["flag"]]
+            assert [r["code"] for r in flagged] == [room.code]
+            nested.rollback()
