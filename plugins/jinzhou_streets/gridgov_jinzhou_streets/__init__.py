@@ -10,15 +10,20 @@ streets the "four nos" (四无). The evaluation office (网格化管理考评处
 100-point standard for every violation found in open or covert inspections (明查/暗查), scores
 every half month and publishes a 巡查通报 bulletin.
 
-This module reads top to bottom: identity, grid levels, settings with their defaults, roles,
-place kinds, event types, demo. Scoring, bulletins and selections come with later issues.
+This module reads top to bottom: identity, grid levels, roles, place kinds, event types, and the
+hooks that hand over to the modules: :mod:`.settings` (defaults), :mod:`.network` (sections in
+exactly one group, violation cases, shift rosters), :mod:`.sheets` (half-month deduction,
+quarter, year, one-vote veto), :mod:`.reports` (network, bulletin, selection), :mod:`.demo`.
 """
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_HALF_UP
 
 from marshmallow import Schema, fields, validate
 
 from gridgov import hookimpl
 from gridgov.plugins import EventType, Level, PlaceKind, PluginInfo, Role
+
+from .network import OPEN_CASES_JOB, VIOLATION_CATEGORY, check_violation
+from .settings import EIGHT_NOS, FOUR_NOS, VIOLATIONS, Settings  # noqa: F401 (re-exported)
 
 VERSION = "0.1.0"
 
@@ -41,47 +46,6 @@ def gridgov_grid_levels():
         Level("大队（网片）", "Brigade (piece)"),
         Level("单元网格小组（块）", "Unit grid group (block)"),
     ]
-
-
-# The "eight nos" (八无) of level-1 streets and the "four nos" (四无) of level-2 streets.
-VIOLATIONS = {
-    "outside_business": ("店外经营", "Business outside the shop"),
-    "outside_car_service": ("店外洗修车", "Car washing or repair outside the shop"),
-    "outside_piling": ("店外堆放", "Piling outside the shop"),
-    "fixed_stall": ("固定摊点", "Fixed stall"),
-    "road_market": ("自发马路市场", "Spontaneous road market"),
-    "illegal_construction": ("违章建设", "Illegal construction"),
-    "hanging_items": ("各类悬挂物", "Hanging items"),
-    "window_posters": ("影响市容的玻璃字画", "Window posters spoiling the streetscape"),
-    "long_term_outside_business": ("长期店外经营", "Long-term business outside the shop"),
-    "unauthorised_banners": ("擅自悬挂标语条幅", "Unauthorised banners or slogans"),
-}
-EIGHT_NOS = ("outside_business", "outside_car_service", "outside_piling", "fixed_stall", "road_market",
-             "illegal_construction", "hanging_items", "window_posters")
-FOUR_NOS = ("road_market", "illegal_construction", "long_term_outside_business", "unauthorised_banners")
-
-
-class _Selections(Schema):
-    """How many the quarterly selection (评先选优) names; the source says "top N" only."""
-
-    advanced_groups_per_quarter = fields.Integer(
-        load_default=3, validate=validate.Range(min=1, max=25),
-        metadata={"title_zh": "每季度评选先进网管小组数", "title_en": "Advanced groups selected per quarter"})
-    advanced_individuals_per_quarter = fields.Integer(
-        load_default=5, validate=validate.Range(min=1, max=200),
-        metadata={"title_zh": "每季度评选网管先进个人数", "title_en": "Advanced individuals selected per quarter"})
-
-
-def _deduction(zh: str, en: str):
-    return fields.Decimal(as_string=True, places=1, rounding=ROUND_HALF_UP, load_default=Decimal("1.0"),
-                          validate=validate.Range(min=0, max=100),
-                          metadata={"title_zh": f"每处扣分：{zh}", "title_en": f"Points deducted per violation: {en}"})
-
-
-# The source gives the deduction standard (百分制竞赛扣分标准) but not its figures: one point per
-# violation of every type, until a tenant sets its own, field ``deduction_<type>``.
-Settings = _Selections.from_dict(
-    {f"deduction_{key}": _deduction(zh, en) for key, (zh, en) in VIOLATIONS.items()}, name="Settings")
 
 
 @hookimpl
@@ -121,13 +85,49 @@ class ViolationPayload(Schema):
     """A violation found on a street section (发现问题), in an open or a covert inspection."""
 
     violation = fields.String(required=True, validate=validate.OneOf(list(VIOLATIONS)))
-    mode = fields.String(required=True, validate=validate.OneOf(["open", "covert"]))
+    mode = fields.String(required=True, validate=validate.OneOf(["open", "covert"]),
+                         metadata={"title_zh": "明查/暗查", "title_en": "Open or covert"})
+    by = fields.String(load_default="office", validate=validate.OneOf(["office", "detachment"]),
+                       metadata={"title_zh": "检查单位（考评处/支队）", "title_en": "Inspected by (office/detachment)"})
     note = fields.String(load_default="", validate=validate.Length(max=2000))
+
+
+class VetoPayload(Schema):
+    """一票否决: a grave failure recorded against a group (grid) or a person (subject person);
+    it removes them from every selection of that calendar year."""
+
+    reason = fields.String(required=True, validate=validate.Length(min=1, max=2000))
 
 
 @hookimpl
 def gridgov_event_types():
-    return [EventType("violation", "违章发现", "Violation found", ViolationPayload)]
+    return [EventType("violation", "违章发现", "Violation found", ViolationPayload, check=check_violation,
+                      description="明查或暗查在路段上发现的违章，按该路段的标准（八无/四无）。"),
+            EventType("veto", "一票否决", "One-vote veto", VetoPayload)]
+
+
+@hookimpl
+def gridgov_case_categories():
+    return [VIOLATION_CATEGORY]
+
+
+@hookimpl
+def gridgov_scheduled_jobs():
+    return [OPEN_CASES_JOB]
+
+
+@hookimpl
+def gridgov_assessment_sheets():
+    from .sheets import SHEETS
+
+    return list(SHEETS)
+
+
+@hookimpl
+def gridgov_reports():
+    from .reports import REPORTS
+
+    return list(REPORTS)
 
 
 @hookimpl
