@@ -120,3 +120,90 @@ def test_grid_responsibility_flags_a_room_staffed_otherwise(demo):
             flagged = [r for r in reports.grid_responsibility(whole_demo()).rows if r["flag"]]
             assert [r["code"] for r in flagged] == [room.code]
             nested.rollback()
+
+
+def _admin():
+    from gridgov.models import User
+
+    return db.session.scalar(select(User).where(User.username == "dafang-fire-admin"))
+
+
+def test_hand_off_chain_refusals(demo):
+    from gridgov.operations.errors import OperationError
+    from gridgov_dafang_fire import hazards
+
+    app, tenant_id = demo
+    with app.app_context(), tenant_scope(tenant_id):
+        admin = _admin()
+        village = db.session.scalar(select(Grid).where(Grid.name == "双山村"))
+        with db.session.begin_nested() as nested:
+            with pytest.raises(OperationError) as exc:
+                hazards.report_public_hazard({"source": "patrol", "grid_id": village.id, "description": "x"}, actor=admin)
+            assert "source" in exc.value.errors
+            case = hazards.report_public_hazard({"source": "hotline_96119", "grid_id": village.id,
+                                                 "description": "液化气罐堆放", "reporter_name": "张三"}, actor=admin)
+            assert case.unit.kind == "fire_brigade" and case.state == "dispatched" and case.source == "hotline_96119"
+            station_case = hazards.report_hazard({"grid_id": village.id, "description": "电线私拉乱接"}, actor=admin)
+            from gridgov.operations import cases as case_ops
+            case_ops.accept(station_case, actor=admin)
+            case_ops.dispatch(station_case, actor=admin)
+            assert station_case.unit.kind == "police_station"
+            case_ops.start(station_case, actor=admin)
+            with pytest.raises(OperationError) as exc:
+                hazards.refer_to_brigade(station_case, actor=admin, letter_number=" ", letter_text="")
+            assert "letter_number" in exc.value.errors and station_case.unit.kind == "police_station"
+            record = hazards.refer_to_brigade(station_case, actor=admin, letter_number="移〔1〕号", letter_text="书面移交")
+            assert record.letter_number == "移〔1〕号" and station_case.state == "handed_off"
+            nested.rollback()
+
+
+def test_government_listing_check(demo):
+    from gridgov_dafang_fire.forms import _listing_check
+
+    app, tenant_id = demo
+    with app.app_context(), tenant_scope(tenant_id):
+        units = {u.id: u.kind for u in db.session.scalars(select(Unit))}
+        cases = list(db.session.scalars(select(Case).where(Case.category == "dafang_fire.hazard")))
+        at_bureau = next(c for c in cases if units.get(c.unit_id) == "public_security_bureau")
+        at_brigade = next(c for c in cases if units.get(c.unit_id) == "fire_brigade")
+        when = dt.datetime(2026, 3, 2, 9, tzinfo=dt.timezone.utc)
+
+        def event(number, deadline="2026-05-01"):
+            return {"type": "dafang_fire.government_listing", "occurred_at": when,
+                    "payload": {"case_number": number, "deadline": dt.date.fromisoformat(deadline)}}
+
+        assert _listing_check(event(at_bureau.number), []) is None
+        assert "case_number" in _listing_check(event(at_brigade.number), [])
+        assert "case_number" in _listing_check(event("1999-000001"), [])
+        assert "deadline" in _listing_check(event(at_bureau.number, "2026-03-02"), [])
+        assert "case_number" in _listing_check(event(at_bureau.number), [event(at_bureau.number)])
+
+
+def test_voided_enforcement_leaves_the_headline(demo):
+    from gridgov.operations import events as event_ops
+
+    app, tenant_id = demo
+    with app.app_context(), tenant_scope(tenant_id):
+        before = reports.headline(whole_demo()).rows[-1]
+        penalty = db.session.scalar(select(Event).where(Event.type == "dafang_fire.enforcement")
+                                    .where(Event.payload["measure"].as_string() == "penalty_decision").order_by(Event.id))
+        with db.session.begin_nested() as nested:
+            event_ops.record_batch([{"type": event_ops.VOID_TYPE, "voids_id": penalty.id, "grid_id": penalty.grid_id,
+                                     "occurred_at": penalty.occurred_at.isoformat(), "payload": {"reason": "录入错误"}}])
+            after = reports.headline(whole_demo()).rows[-1]
+            assert after["penalty_decision"] == before["penalty_decision"] - 1
+            assert after["fines"] == before["fines"] - Decimal(penalty.payload["fine"])
+            nested.rollback()
+
+
+def test_room_staffing_follows_the_settings(demo):
+    from gridgov.operations import tenants as tenant_ops
+
+    app, tenant_id = demo
+    with app.app_context(), tenant_scope(tenant_id):
+        with db.session.begin_nested() as nested:
+            tenant_ops.update_settings(db.session.get(Tenant, tenant_id), "dafang_fire", {"room_officers": 3})
+            assert len(reports.misstaffed_rooms()) == 19
+            quota = reports.station_monthly(whole_demo())
+            assert all(r["quota"] == 20 for r in quota.rows)
+            nested.rollback()
