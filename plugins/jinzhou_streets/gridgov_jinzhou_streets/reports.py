@@ -117,8 +117,12 @@ def build_bulletin(request: ReportRequest) -> ReportTable:
 
 
 def _vetoed_people(year: int) -> set[int]:
+    """People named by a standing veto recorded in ``year`` (tenant-local)."""
+    zone = ZoneInfo(tenant_tz())
+    start, end = dt.datetime(year, 1, 1, tzinfo=zone), dt.datetime(year + 1, 1, 1, tzinfo=zone)
     return set(db.session.scalars(select(Event.subject_person_id).where(
-        Event.type == VETO, Event.subject_person_id.is_not(None), ~superseded_condition())).all()) - {None}
+        Event.type == VETO, Event.subject_person_id.is_not(None), Event.occurred_at >= start,
+        Event.occurred_at < end, ~superseded_condition())).all())
 
 
 def build_selection(request: ReportRequest) -> ReportTable:

@@ -2,7 +2,7 @@
 
 * ``group_half_month`` — the 100-point competition deduction (百分制竞赛扣分) of a half month:
   100 − Σ over the violations recorded on the group's sections of the item's deduction
-  (settings ``deduction_<item>``), floored at 0; a violation found outside the group's rostered
+  (settings ``deduction_<item>``), not floored; a violation found outside the group's rostered
   hours still counts (flagged). One line per standard item.
 * ``group_quarter`` / ``group_year`` — the mean of the published half-month totals of the
   quarter / year (:meth:`Facts.published_results`); half months not published are left out and
@@ -35,9 +35,10 @@ ITEMS = tuple(SheetItem(k, f"扣分：{zh}", f"Deduction: {en}") for k, (zh, en)
 
 
 def deduct(counts: dict[str, int], settings: dict) -> tuple[Decimal, dict[str, Decimal]]:
-    """(total, {item: points deducted}); the total is 100 − Σ, never below 0."""
+    """(total, {item: points deducted}); the total is 100 − Σ, not floored (a group with more
+    than 100 points of violations shows how far it fell)."""
     lines = {k: round_points(settings[f"deduction_{k}"] * n) for k, n in counts.items()}
-    return max(ZERO, HUNDRED - sum(lines.values(), ZERO)), lines
+    return HUNDRED - sum(lines.values(), ZERO), lines
 
 
 def violations(facts) -> dict[int, list[Event]]:
