@@ -95,7 +95,7 @@ def test_station_quota_and_the_fatal_fire_veto(demo):
     with app.app_context(), tenant_scope(tenant_id):
         table = reports.station_monthly(whole_demo())
         rows = {r["station"]: r for r in table.rows}
-        assert len(rows) == 6
+        assert len(rows) == 33
         assert rows["羊场镇派出所"]["veto"] == "一票否决" and rows["羊场镇派出所"]["deaths"] == 1
         assert all(r["veto"] == "" for s, r in rows.items() if s != "羊场镇派出所")
         assert all(r["quota"] == 20 and r["met"] == ("是" if r["units_checked"] >= 20 else "否") for r in rows.values())
@@ -207,3 +207,17 @@ def test_room_staffing_follows_the_settings(demo):
             quota = reports.station_monthly(whole_demo())
             assert all(r["quota"] == 20 for r in quota.rows)
             nested.rollback()
+
+
+def test_the_demo_is_shaped_like_dafang(demo):
+    from collections import Counter
+
+    from gridgov.models import Place
+
+    app, tenant_id = demo
+    with app.app_context(), tenant_scope(tenant_id):
+        levels = Counter(db.session.scalars(select(Grid.level)))
+        assert (levels[1], levels[2], levels[3]) == (34, 378, 19)
+        kinds = Counter(db.session.scalars(select(Place.kind)))
+        assert kinds["dafang_fire.key_unit"] == 103
+        assert db.session.scalar(select(Unit).where(Unit.kind == "fire_brigade")).name == "大方县消防大队"

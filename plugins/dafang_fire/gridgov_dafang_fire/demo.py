@@ -1,16 +1,38 @@
-"""The Dafang demo: the county and a representative subset of its big grids (7 of 34: the fire
-brigade's and six township stations'); Dafang town's 8 communities with their 19 grid rooms
-(two officers and one assistant each), three villages under each other station; the brigade
-chief the source names (左炜); key units, key construction sites and listed units; two weeks of
-checks with the hazard cases they found (rectified, handed to the brigade, reported to the county
-bureau and listed by the government, reported by the public on 96119), enforcement measures,
-publicity sessions and one fatal fire (the veto). Townships are Dafang's; communities, villages, units and other people are made up."""
+"""The Dafang demo, shaped like the county: 34 big grids (the fire brigade's and 33 township police
+stations'), 378 small grids (Dafang town's 8 communities and 370 villages), the town's 19 grid
+rooms (two officers and one assistant each), 103 key units and 2 key construction sites on the
+brigade's list; the brigade chief the source names (左炜); listed units in every grid room and in
+the first three villages of each township; a fortnight of checks with the hazard cases they found
+(rectified, handed to the brigade, reported to the county bureau and listed by the government,
+reported by the public on 96119), enforcement measures, publicity sessions and one fatal fire
+(the veto). Township names follow Dafang's; villages, units and people are made up."""
 
 COMMUNITIES = [("红旗社区", 3), ("顺德社区", 3), ("奢香社区", 2), ("慕俄格社区", 2), ("九驿社区", 3),
                ("北门社区", 2), ("南门社区", 2), ("东关社区", 2)]
-TOWNSHIPS = [("双山镇", ["双山村", "新华村", "联合村"]), ("猫场镇", ["猫场村", "箐口村", "新春村"]),
-             ("羊场镇", ["羊场村", "红岩村", "平寨村"]), ("六龙镇", ["六龙村", "龙井村", "三合村"]),
-             ("东关乡", ["东关村", "茶园村", "坪子村"])]
+FIRST_VILLAGES = {"双山镇": ["双山村", "新华村", "联合村"], "猫场镇": ["猫场村", "箐口村", "新春村"],
+                  "羊场镇": ["羊场村", "红岩村", "平寨村"], "六龙镇": ["六龙村", "龙井村", "三合村"],
+                  "东关乡": ["东关村", "茶园村", "坪子村"]}
+OTHER_TOWNSHIPS = ["马场镇", "黄泥塘镇", "达溪镇", "瓢井镇", "长石镇", "对江镇", "竹园乡", "响水乡", "文阁乡",
+                   "绿塘乡", "鼎新乡", "牛场乡", "小屯乡", "理化乡", "凤山乡", "安乐乡", "核桃乡", "八堡乡", "兴隆乡",
+                   "果瓦乡", "大山乡", "雨冲乡", "黄泥乡", "大水乡", "沙厂乡", "普底乡", "百纳乡"]
+VILLAGE_WORDS = ["新华", "联合", "红岩", "平寨", "龙井", "三合", "茶园", "坪子", "新春", "箐口", "白岩", "青山", "河坝",
+                 "松林", "花园", "田坝"]
+VILLAGES = 370  # 378 small grids less Dafang town's 8 communities
+KEY_UNITS_TOTAL = 103
+KEY_CATEGORIES = ["学校", "医疗机构", "商场市场", "宾馆饭店", "公共娱乐场所", "易燃易爆", "养老机构", "生产加工"]
+
+
+def townships() -> list[tuple[str, list[str]]]:
+    """The 33 townships other than Dafang town with their villages (370 in all, 11 or 12 each)."""
+    names = list(FIRST_VILLAGES) + OTHER_TOWNSHIPS[:28]
+    out = []
+    for n, township in enumerate(names):
+        count = VILLAGES // 32 + (1 if n < VILLAGES % 32 else 0)
+        first = FIRST_VILLAGES.get(township, [])
+        stem = township.removesuffix("镇").removesuffix("乡")
+        rest = [f"{stem}{w}村" for w in VILLAGE_WORDS if f"{stem}{w}村" not in first]
+        out.append((township, (first + [f"{stem}村"] + rest)[:count] if not first else (first + rest)[:count]))
+    return out
 KEY_UNITS = [("大方县人民医院", "医院"), ("大方县第一中学", "学校"), ("大方县客运站", "客运站"),
              ("奢香商贸城", "商场市场"), ("慕俄格宾馆", "宾馆饭店"), ("红旗加油站", "易燃易爆"),
              ("九驿网吧", "公共娱乐场所"), ("大方县老年公寓", "养老机构"), ("北门农贸市场", "商场市场"),
@@ -30,10 +52,10 @@ def load(loader):
     for person in inspectors:
         loader.assign(person, "fire_inspector", unit=brigade)
     rooms = _dafang_town(loader, county, bureau)
-    villages = [village for n, township in enumerate(TOWNSHIPS, 2)
+    villages = [village for n, township in enumerate(townships(), 2)
                 for village in _township(loader, county, bureau, n, *township)]
-    key_units = _key_units(loader, brigade_grid, rooms)
-    listed = _listed_units(loader, rooms + villages)
+    key_units = _key_units(loader, brigade_grid, rooms, villages)
+    listed = _listed_units(loader, rooms + [v for v in villages if v[2] <= 3])
     _checks(loader, key_units, inspectors, listed)
     loader.login("staff", "field_staff", person=rooms[0][1])
     _activity(loader, key_units, inspectors, listed)
@@ -70,23 +92,42 @@ def _dafang_town(loader, county, bureau):
 
 
 def _township(loader, county, bureau, n, township, village_names):
-    """A township station's big grid with its villages; one area officer covers them all."""
+    """A township station's big grid with its villages; one area officer covers them all. The
+    villages' directors and assignments are written in two batches (the register's per-record
+    checks would take a while for 370 villages, and these rows are made here, valid by
+    construction)."""
+    from gridgov.extensions import db
+    from gridgov.models import Assignment, Person
+
     big = _station(loader, county, bureau, n, township)
     officer = loader.person(f"DF-{n:02d}-MJ")
-    villages = []
-    for v, name in enumerate(village_names, 1):
-        village = loader.grid(f"DF-{n:02d}-{v:02d}", name, big)
-        loader.assign(loader.person(f"DF-{n:02d}-{v:02d}-ZR"), "village_director", village)
-        loader.assign(officer, "area_officer", village)
-        villages.append((village, officer))
-    return villages
+    grids = [(v, loader.grid(f"DF-{n:02d}-{v:02d}", name, big)) for v, name in enumerate(village_names, 1)]
+    directors = [Person(code=f"DF-{n:02d}-{v:02d}-ZR", name=loader.person_name(), phone="", attributes={})
+                 for v, _ in grids]
+    db.session.add_all(directors)
+    db.session.flush()
+    rows = []
+    for (v, village), director in zip(grids, directors):
+        rows += [Assignment(person_id=director.id, role=loader.key("village_director"), grid_id=village.id,
+                            starts_on=loader.year_start),
+                 Assignment(person_id=officer.id, role=loader.key("area_officer"), grid_id=village.id,
+                            starts_on=loader.year_start)]
+    db.session.add_all(rows)
+    db.session.flush()
+    return [(village, officer, v) for v, village in grids]
 
 
-def _key_units(loader, brigade_grid, rooms):
-    """The brigade's list: key units in Dafang town's grid rooms, and key construction sites."""
-    places = [loader.place("key_unit", f"DF-ZD{k:03d}", name, rooms[(k * 7) % len(rooms)][0], category=category,
+def _key_units(loader, brigade_grid, rooms, villages):
+    """The brigade's list: 103 key units — the named ones in Dafang town's grid rooms, the rest
+    in the townships' seats (first villages) — and key construction sites."""
+    named = [(name, category, rooms[(k * 7) % len(rooms)][0]) for k, (name, category) in enumerate(KEY_UNITS, 1)]
+    seats = [grid for grid, _, v in villages if v == 1]
+    others = [(f"{_locality(seats[k % len(seats)])}{KEY_CATEGORIES[k % len(KEY_CATEGORIES)]}{k // len(seats) + 1}号",
+               KEY_CATEGORIES[k % len(KEY_CATEGORIES)], seats[k % len(seats)])
+              for k in range(KEY_UNITS_TOTAL - len(named))]
+    places = [loader.place("key_unit", f"DF-ZD{k:03d}", name, grid, category=category,
                            responsible_person=loader.person_name(), checked_by="brigade")
-              for k, (name, category) in enumerate(KEY_UNITS, 1)]
+              for k, (name, category, grid) in enumerate(named + others, 1)]
     places += [loader.place("construction_site", f"DF-GD{k:03d}", name, brigade_grid, category="在建工程",
                             responsible_person=loader.person_name(), checked_by="brigade")
                for k, name in enumerate(SITES, 1)]
@@ -97,7 +138,7 @@ def _listed_units(loader, grids):
     """Two units on the station's list in every grid room and village, with the officer who
     checks them."""
     listed = []
-    for grid, officer in grids:
+    for grid, officer, *_ in grids:
         for k, (name, category) in enumerate(loader.random.sample(LISTED, 2), 1):
             place = loader.place("listed_unit", f"DF-LG-{grid.code}-{k}", f"{_locality(grid)}{name}", grid,
                                  category=category, responsible_person=loader.person_name(), checked_by="station")
