@@ -4,7 +4,6 @@ published; the reports on it. Loaded once per module (only this plugin), on SQLi
 PostgreSQL named by GRIDGOV_TEST_DATABASE_URL."""
 from __future__ import annotations
 
-import datetime as dt
 import os
 from collections import Counter
 from decimal import Decimal

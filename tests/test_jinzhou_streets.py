@@ -185,3 +185,7 @@ def test_the_half_month_through_the_api(app, jz):
     people = [r["name"] for r in selection["rows"] if r["kind"] == "网管先进个人"]
     assert people == ["王组长"]  # 李组长 vetoed in 2025; 赵组长's group vetoed
     assert [r["name"] for r in selection["rows"] if r["kind"] == "先进网管大队"] == ["第一网管大队"]
+    # the yearly total: the mean of the published half months (group 1: 94, 100; group 2: 100, 99)
+    year = run(api, "group_year", "2025-01-01", publish=False)
+    totals = {r["subject_name"]: Decimal(r["total"]) for r in api.ok("GET", f"assessment/runs/{year}/results")}
+    assert totals["第1单元网格小组"] == Decimal("97.0") and totals["第2单元网格小组"] == Decimal("99.5")
