@@ -138,7 +138,9 @@ def test_logins_are_returned_and_work(demo):
                {("family-planning-director", "family-planning", "supervisor"),
                 ("family-planning-assessor", "family-planning", "assessor")} | \
                {("zhanqian-leader", "zhanqian", "assessor"), ("zhanqian-office", "zhanqian", "supervisor"),
-                ("zhanqian-director", "zhanqian", "field_staff")}
+                ("zhanqian-director", "zhanqian", "field_staff")} | \
+               {("jinzhou-streets-office", "jinzhou-streets", "assessor"),
+                ("jinzhou-streets-supervisor", "jinzhou-streets", "supervisor")}
     assert {(c["username"], c["tenant"], c["role"]) for c in credentials[1:]} == expected
     assert {c["password"] for c in credentials} == {DEMO_PASSWORD}
     with app.app_context():
