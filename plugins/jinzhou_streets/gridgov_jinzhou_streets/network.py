@@ -26,9 +26,8 @@ import datetime as dt
 from sqlalchemy import select
 
 from gridgov.extensions import db
-from gridgov.models import Case, Event, Grid, Place
-from gridgov.operations import cases as case_ops
-from gridgov.operations.events import superseded_condition
+from gridgov.models import Event, Grid, Place
+from gridgov.operations.event_cases import open_cases_for_events
 from gridgov.plugins import SEVERITIES, CaseCategory, Deadline, ScheduledJob
 
 from .settings import STANDARDS, VIOLATIONS
@@ -103,22 +102,15 @@ def _ref(event_id: int) -> str:
     return f"违章{event_id}"
 
 
+def _violation_case(event: Event) -> dict:
+    zh = VIOLATIONS.get(event.payload.get("violation"), ("?", "?"))[0]
+    mode = "暗查" if event.payload.get("mode") == "covert" else "明查"
+    return {"place_id": event.place_id, "description": f"{mode}发现：{zh}。{event.payload.get('note', '')}".strip(),
+            "source_ref": _ref(event.id), "note": f"violation event {event.id}"}
+
+
 def open_cases() -> list[int]:
     """A case for every standing violation event without one (idempotent: the case remembers
-    its event in ``source_ref``); returns the new cases' ids."""
-    done = set(db.session.scalars(select(Case.source_ref).where(Case.category == CATEGORY)))
-    new = []
-    for event in db.session.scalars(select(Event).where(Event.type == VIOLATION, ~superseded_condition())
-                                    .order_by(Event.id)):
-        if _ref(event.id) in done:
-            continue
-        zh = VIOLATIONS.get(event.payload.get("violation"), ("?", "?"))[0]
-        mode = "暗查" if event.payload.get("mode") == "covert" else "明查"
-        case = case_ops.report_case({
-            "category": CATEGORY, "grid_id": event.grid_id, "place_id": event.place_id,
-            "description": f"{mode}发现：{zh}。{event.payload.get('note', '')}".strip(),
-            "source": "inspection", "source_ref": _ref(event.id), "reporter_kind": "system",
-            "reporter_person_id": event.actor_person_id, "reported_at": event.occurred_at.isoformat(),
-            "note": f"violation event {event.id}"})
-        new.append(case.id)
-    return new
+    its event in ``source_ref``; see :func:`gridgov.operations.event_cases.open_cases_for_events`);
+    returns the new cases' ids."""
+    return open_cases_for_events(VIOLATION, _violation_case, category=CATEGORY)

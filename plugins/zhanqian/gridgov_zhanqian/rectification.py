@@ -19,8 +19,7 @@ from sqlalchemy import and_, or_, select
 
 from gridgov.extensions import db
 from gridgov.models import Case, Event, Grid
-from gridgov.operations import cases as case_ops
-from gridgov.operations.events import superseded_condition
+from gridgov.operations.event_cases import open_cases_for_events
 from gridgov.operations.grids import subtree_ids
 from gridgov.plugins import CaseCategory, Deadline, ScheduledJob, SEVERITIES
 
@@ -46,24 +45,16 @@ def _ref(event_id: int, n: int) -> str:
     return f"督查{event_id}-{n}"
 
 
+def _finding_cases(event: Event) -> list[dict]:
+    return [{"description": finding, "source_ref": _ref(event.id, n), "note": f"督查反馈 (supervision event {event.id})"}
+            for n, finding in enumerate(event.payload.get("findings") or [], 1)]
+
+
 def feed_back() -> list[int]:
     """Report a rectification case for every finding of a standing supervision event that has
-    none yet; returns the new cases' ids."""
-    done = set(db.session.scalars(select(Case.source_ref).where(Case.category == CATEGORY)))
-    events = db.session.scalars(select(Event).where(Event.type == SUPERVISION, ~superseded_condition())
-                                .order_by(Event.id))
-    new = []
-    for event in events:
-        for n, finding in enumerate(event.payload.get("findings") or [], 1):
-            if _ref(event.id, n) in done:
-                continue
-            case = case_ops.report_case({
-                "category": CATEGORY, "grid_id": event.grid_id, "description": finding, "source": "inspection",
-                "source_ref": _ref(event.id, n), "reporter_kind": "system",
-                "reporter_person_id": event.actor_person_id, "reported_at": event.occurred_at.isoformat(),
-                "note": f"督查反馈 (supervision event {event.id})"})
-            new.append(case.id)
-    return new
+    none yet (:func:`gridgov.operations.event_cases.open_cases_for_events`); returns the new
+    cases' ids."""
+    return open_cases_for_events(SUPERVISION, _finding_cases, category=CATEGORY)
 
 
 def open_rectifications(community_id: int, at: dt.datetime) -> list[Case]:
