@@ -11,10 +11,12 @@ import contextlib
 import os
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import select, text
 
-from gridgov import create_app
+from gridgov import create_app, workdays
+from gridgov.demo import demo_slug, load_demo
 from gridgov.extensions import db
+from gridgov.models import Tenant
 from gridgov.operations import tenants as tenant_ops
 from gridgov.tenancy import platform_scope, tenant_scope
 
@@ -44,6 +46,45 @@ def _require_postgres():
 
 def database_url(tmp_path) -> str:
     return PG_URL or f"sqlite:///{tmp_path / 'test.db'}"
+
+
+@contextlib.contextmanager
+def loaded_demo(tmp_path_factory, plugin: str | None = None, *, official_calendar: bool = False):
+    """An app on a database holding the demo, loaded once: the demo tenant of ``plugin`` alone
+    (only that plugin loaded), or every bundled plugin's when ``plugin`` is None. Yields
+    ``(app, tenant id or None, credentials)``. For the module-scoped ``demo`` fixtures of
+    tests/test_*_demo.py: their tests share it, so they must only read it (or undo what they do).
+
+    ``official_calendar`` seeds the State Council calendar first (the demos that score on it
+    without seeding it themselves).
+    """
+    name = f"demo-{plugin or 'all'}"
+    url = PG_URL or f"sqlite:///{tmp_path_factory.mktemp(name) / 'demo.db'}"
+    config = {"TESTING": True, "SECRET_KEY": "test-secret", "SQLALCHEMY_DATABASE_URI": url,
+              "GRIDGOV_UPLOAD_DIR": str(tmp_path_factory.mktemp(name + "-uploads")),
+              "RATELIMIT_STORAGE_URI": "memory://", "REDIS_URL": None}
+    if plugin is not None:
+        config["GRIDGOV_PLUGINS"] = [plugin]
+    app = create_app(config)
+    with app.app_context(), platform_scope():
+        db.drop_all()
+        db.create_all()
+        if official_calendar:
+            workdays.seed_official_calendar()
+            db.session.commit()
+        credentials = load_demo()
+        db.session.commit()
+        tenant_id = None
+        if plugin is not None:
+            tenant_id = db.session.scalar(select(Tenant.id).where(Tenant.slug == demo_slug(plugin)))
+    try:
+        yield app, tenant_id, credentials
+    finally:
+        with app.app_context(), platform_scope():
+            db.session.remove()
+            if db.engine.dialect.name == "postgresql":
+                db.drop_all()
+            db.engine.dispose()
 
 
 @pytest.fixture

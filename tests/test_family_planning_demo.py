@@ -3,37 +3,23 @@ with a year of work, loaded once for the module (its own app, SQLite or the Post
 GRIDGOV_TEST_DATABASE_URL), deterministic, and its annual run computed."""
 from __future__ import annotations
 
-import os
 from collections import Counter
 
 import pytest
 from sqlalchemy import func, select
 
-from gridgov import create_app
-from gridgov.demo import load_demo
 from gridgov.extensions import db
-from gridgov.models import Assignment, Event, Grid, Place, Tenant
+from gridgov.models import Assignment, Event, Grid, Place
 from gridgov.models.assessment import AssessmentResult, AssessmentRun
-from gridgov.tenancy import platform_scope, tenant_scope
+from gridgov.tenancy import tenant_scope
+
+from conftest import loaded_demo
 
 
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory):
-    url = os.environ.get("GRIDGOV_TEST_DATABASE_URL") or f"sqlite:///{tmp_path_factory.mktemp('fpdemo') / 'demo.db'}"
-    app = create_app({"TESTING": True, "SECRET_KEY": "test-secret", "SQLALCHEMY_DATABASE_URI": url,
-                      "RATELIMIT_STORAGE_URI": "memory://", "REDIS_URL": None, "GRIDGOV_PLUGINS": ["family_planning"]})
-    with app.app_context(), platform_scope():
-        db.drop_all()
-        db.create_all()
-        credentials = load_demo()
-        db.session.commit()
-        tenant_id = db.session.scalar(select(Tenant.id).where(Tenant.slug == "family-planning"))
-    yield app, tenant_id, credentials
-    with app.app_context(), platform_scope():
-        db.session.remove()
-        if db.engine.dialect.name == "postgresql":
-            db.drop_all()
-        db.engine.dispose()
+    with loaded_demo(tmp_path_factory, "family_planning") as (app, tenant_id, credentials):
+        yield app, tenant_id, credentials
 
 
 def test_two_zones_four_pieces_ten_blocks(demo):
@@ -69,7 +55,7 @@ def test_the_annual_run_is_computed_for_every_leader(demo):
         results = db.session.scalars(select(AssessmentResult).where(AssessmentResult.run_id == run.id)).all()
     assert run.state == "computed" and len(results) == 10
     assert all(r.money > 0 for r in results)
-    late = [r for r in results if "9 months" in next(i for i in r.items if i["key"] == "payout")["rule"]]
-    assert len(late) == 1  # block 7's leader joined in April
+    late = [r for r in results if "pool ¥2700.00 " in next(i for i in r.items if i["key"] == "payout")["rule"]]
+    assert len(late) == 1  # block 7's leader joined in April: 9 months × ¥300 withheld
     assert {c["username"] for c in credentials} >= {"family-planning-admin", "family-planning-staff",
                                                      "family-planning-director"}
