@@ -93,3 +93,17 @@ def test_only_the_tenants_own_events(app, factory, world):
         assert db.session.scalars(select(Case)).all() == []
     with in_tenant(app, other.tenant):
         assert len(open_cases_for_events("core.note", _one, category="core.general")) == 1
+
+
+def test_list_cases_filters_by_category_in_the_database(app, world):
+    from gridgov.operations import cases as case_ops
+
+    with in_tenant(app, world.tenant):
+        _note(world.grid["G1"], "邻里纠纷")
+    with in_tenant(app, world.tenant):
+        (general,) = open_cases_for_events("core.note", _one, category="core.general")
+        (dispute,) = open_cases_for_events("core.note", _one, category="core.dispute")
+        assert [c.id for c in case_ops.list_cases(category="core.dispute")] == [dispute]
+        assert [c.id for c in case_ops.list_cases(category="core.general", states=["reported"])] == [general]
+        assert case_ops.list_cases(category="core.general", before_id=general) == []
+        assert case_ops.list_cases(category="nope.none") == []

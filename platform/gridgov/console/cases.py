@@ -37,7 +37,7 @@ from .case_forms import STEPS, ReportForm, UploadForm, category_choices
 from .fields import unit_rows
 from .helpers import local_time, tenant_zone
 
-PAGE, BATCH, SCAN_LIMIT = 50, 200, 5000
+PAGE, BATCH = 50, 200
 OPEN_STATES = tuple(s for s in cases.STATES if s not in ("closed", "rejected"))
 CENTRE_STATES = ("reported", "accepted", "resolved", "verified")  # the supervising centre's next step
 HANDED_TO_US = ("escalated", "handed_off")
@@ -75,18 +75,16 @@ def _stream(query: dict, before_id):
 
 def queue_page(queries: list[dict], *, category: str | None, before_id: int | None) -> tuple[list, int | None]:
     """One page of a queue: the cases the queries (``list_cases`` arguments) find, merged newest
-    first, of ``category`` when given; and the id the next page starts before (None: no more).
-    A rare category stops the scan after ``SCAN_LIMIT`` cases; the next page goes on from there."""
+    first, of ``category`` when given (filtered by the database); and the id the next page
+    starts before (None: no more)."""
+    if category:
+        queries = [dict(q, category=category) for q in queries]
     merged = heapq.merge(*(_stream(q, before_id) for q in queries), key=lambda c: -c.id)
     page, last = [], None
-    for scanned, case in enumerate(merged, 1):
+    for case in merged:
         if case.id == last:  # the same case found by two queries
             continue
         last = case.id
-        if category and case.category != category:
-            if scanned >= SCAN_LIMIT:
-                return page, case.id
-            continue
         if len(page) == PAGE:
             return page, page[-1].id
         page.append(case)

@@ -249,12 +249,14 @@ def handoffs(case: Case) -> list[HandOff]:
 
 
 def list_cases(*, unit_id: int | None = None, states=None, overdue: bool | None = None, grid: Grid | None = None,
-               limit: int = 50, before_id: int | None = None) -> list[Case]:
-    """Newest first, for the queues (a unit's cases, the overdue ones, those escalated to a unit);
-    page with ``before_id`` = the last id of the previous page."""
+               category: str | None = None, limit: int = 50, before_id: int | None = None) -> list[Case]:
+    """Newest first, for the queues (a unit's cases, the overdue ones, those escalated to a unit),
+    of one ``category`` when given; page with ``before_id`` = the last id of the previous page."""
     query = select(Case).order_by(Case.id.desc()).limit(max(1, min(int(limit), 500)))
     if unit_id is not None:
         query = query.where(Case.unit_id == unit_id)
+    if category is not None:
+        query = query.where(Case.category == category)
     if states:
         query = query.where(Case.state.in_(list(states)))
     if overdue is not None:
