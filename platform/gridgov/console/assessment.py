@@ -29,7 +29,7 @@ from flask_admin import BaseView, expose
 from flask_babel import gettext, lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from wtforms import DateField, SelectChoice, SelectField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Length, Optional
 
@@ -182,6 +182,8 @@ class FilterForm(FlaskForm):
 class JudgementForm(FlaskForm):
     item = SelectField(_l("Judged item"), validators=[InputRequired()])
     subject_id = SelectField(_l("Subject"), coerce=int, validators=[InputRequired()])
+    month = SelectField(_l("Month"), validators=[Optional()],
+                        description=_l("For an item judged each month: the month the points are for."))
     points = StringField(_l("Points"), validators=[InputRequired(), Length(max=20)])
     reason = TextAreaField(_l("Reason"), validators=[InputRequired(), Length(max=2000)])
 
@@ -403,6 +405,15 @@ def current_period_start(kind: str, today: dt.date) -> dt.date:
     return today.replace(day=1)
 
 
+def period_months(start: dt.date, end: dt.date) -> list[dt.date]:
+    """The first days of the months of the period [start, end)."""
+    months, first = [], start.replace(day=1)
+    while first < end:
+        months.append(first)
+        first = (first + dt.timedelta(days=32)).replace(day=1)
+    return months
+
+
 def subject_names(sheet, start, end, ids) -> dict[int, str]:
     """{id: name} of the sheet's default subjects and of any other subject named in ``ids``."""
     names = runs.default_subjects(sheet, start, end)
@@ -414,7 +425,9 @@ def subject_names(sheet, start, end, ids) -> dict[int, str]:
 
 
 class JudgementView(BaseView):
-    """评分录入: judged items for a sheet and period, entered by assessors."""
+    """评分录入: judged items for a sheet and period, entered by assessors. An item judged each
+    month (``SheetItem(judged_per="month")``) of a quarterly or yearly sheet is entered for a
+    month of the period, chosen in the form (by default the current month, if in the period)."""
 
     console_scope = context.TENANT
     model = Judgement
@@ -435,6 +448,7 @@ class JudgementView(BaseView):
         filters.sheet.data = key
         sheet = sheets.get(key)
         bounds, form, entries, names = None, None, [], {}
+        monthly = {i.key for i in sheet.items if i.kind == "judged" and i.judged_per == "month"} if sheet else set()
         if sheet is not None and filters.period.data is None and not request.args.get("period"):
             filters.period.data = current_period_start(sheet.period_kind, dt.datetime.now(tenant_zone()).date())
         if sheet is not None and filters.period.data is not None:
@@ -445,35 +459,54 @@ class JudgementView(BaseView):
         if bounds is not None:
             start, end = bounds
             form = JudgementForm()
-            form.item.choices = [SelectChoice(i.key, f"{title(i)} ({points(i.min_points)}–{points(i.max_points)})")
-                                 for i in sheet.items if i.kind == "judged"]
+            judged = [i for i in sheet.items if i.kind == "judged"]
+            each_month = gettext(", each month")
+            form.item.choices = [SelectChoice(i.key, f"{title(i)} ({points(i.min_points)}–{points(i.max_points)}"
+                                                     f"{each_month if i.key in monthly else ''})")
+                                 for i in judged]
             subjects = runs.default_subjects(sheet, start, end)
             form.subject_id.choices = [SelectChoice(sid, name) for sid, name in subjects.items()]
-            if request.method == "POST" and self._enter(form, sheet.key, start, subjects):
+            months = period_months(start, end) if monthly else []
+            form.month.choices = [SelectChoice(m.isoformat(), period_label("month", m, locale())) for m in months]
+            if months and request.method == "GET":
+                today = dt.datetime.now(tenant_zone()).date().replace(day=1)
+                form.month.data = (today if today in months else months[0]).isoformat()
+            if request.method == "POST" and self._enter(form, sheet.key, start, subjects, monthly):
                 return redirect(url_for(".index", sheet=sheet.key, period=start.isoformat()))
+            # the sheet's period's entries, and those of its months for the monthly items
             entries = list(db.session.scalars(select(Judgement).where(
-                Judgement.sheet == sheet.key, Judgement.period_start == start).order_by(Judgement.id.desc())))
+                Judgement.sheet == sheet.key, Judgement.period_start >= start, Judgement.period_start < end,
+                or_(Judgement.period_start == start, Judgement.item.in_(monthly))).order_by(Judgement.id.desc())))
             names = subject_names(sheet, start, end, {e.subject_id for e in entries})
         elif request.method == "POST":
             flash(gettext("Choose a sheet and a period first."), "error")
+
+        def month_label(entry: Judgement) -> str:
+            """The month of an entry of a monthly item; '' for one of the whole period."""
+            return period_label("month", entry.period_start, locale()) if entry.item in monthly else ""
+
         latest = {}
-        for entry in entries:  # newest first: the first of each (item, subject) counts
-            latest.setdefault((entry.item, entry.subject_id), entry.id)
+        for entry in entries:  # newest first: the first of each (item, subject, month) counts
+            latest.setdefault((entry.item, entry.subject_id, entry.period_start), entry.id)
         return self.render("console/assessment_judgements.html", filters=filters, sheet=sheet, bounds=bounds, form=form,
                            entries=entries, names=names, counting=set(latest.values()),
                            items={i.key: title(i) for i in sheet.items} if sheet else {},
                            period_label=period_label(sheet.period_kind, bounds[0], locale()) if bounds else "",
-                           show=SHOW)
+                           monthly=bool(form and form.month.choices), month_label=month_label, show=SHOW)
 
     @staticmethod
-    def _enter(form: JudgementForm, sheet: str, start: dt.date, subjects: dict[int, str]) -> bool:
-        """Enter the posted judgement; True when it was saved. A refusal (range, recusal …)
-        rolls back — a recusal is written to the audit log as the transaction ends — and is
-        shown on the form."""
+    def _enter(form: JudgementForm, sheet: str, start: dt.date, subjects: dict[int, str], monthly: set[str]) -> bool:
+        """Enter the posted judgement — for the chosen month when the item is judged each month;
+        True when it was saved. A refusal (range, recusal …) rolls back — a recusal is written to
+        the audit log as the transaction ends — and is shown on the form."""
         if not form.validate():
             return False
+        if form.item.data in monthly and not form.month.data:
+            form.month.errors = [gettext("Choose the month: this item is judged each month.")]
+            return False
+        period = dt.date.fromisoformat(form.month.data) if form.item.data in monthly else start
         try:
-            entry = judging.enter_judgement(sheet=sheet, period_start=start, item=form.item.data,
+            entry = judging.enter_judgement(sheet=sheet, period_start=period, item=form.item.data,
                                             subject_id=form.subject_id.data, points=form.points.data.strip(),
                                             reason=form.reason.data, user=_me())
             db.session.commit()
