@@ -11,7 +11,9 @@
   entry with who entered it, when and why — then bonus, penalty, total, grade, rank, awards.
 * 评分录入 (judged inputs, ``/admin/assessment-judgements/``): enter a judged item's points
   for one subject (range checks and recusal are the operation's, its refusals shown on the
-  form), and the entries of a sheet and period with their history (the latest counts).
+  form), and the entries of a sheet and period with their history (the latest counts). An item
+  judged each month (``judged_per="month"``) is entered for a month of the period, picked on
+  the form.
 
 Who sees what is :mod:`gridgov.assessment.access` — the same rules as the API: managers
 (assessors, tenant administrators) everything; before publication nobody else; after it each
