@@ -102,3 +102,40 @@ def test_bulletin_per_detachment_shows_off_roster(demo):
         total = sum((r["points"] for r in whole.rows), Decimal(0))
         results = db.session.scalars(select(AssessmentResult).where(AssessmentResult.run_id == run.id))
         assert sum(100 - r.total for r in results) == total
+
+
+def test_the_map_of_the_demo(demo):
+    """Every section has a line near Jinzhou; a group's sections lie in one patch of the city
+    (its cell of the made-up street grid); the map draws them all with one colour per group."""
+    from gridgov_jinzhou_streets.console import network_features, render_svg
+    from gridgov_jinzhou_streets.network import line_problem
+
+    app, tenant_id = demo
+    with app.app_context(), tenant_scope(tenant_id):
+        sections = list(db.session.scalars(select(Place).where(Place.kind == SECTION)))
+        assert all(line_problem(p.attributes["line"]) is None for p in sections)
+        points = [pt for p in sections for pt in p.attributes["line"]]
+        assert all(120.9 < lng < 121.4 and 40.9 < lat < 41.3 for lng, lat in points)
+        spans = {}
+        for p in sections:
+            middle = p.attributes["line"][1]
+            spans.setdefault(p.grid_id, []).append(middle)
+        city = max(lng for lng, _ in points) - min(lng for lng, _ in points)
+        for middles in spans.values():  # a patch, not scattered over the city
+            assert max(m[0] for m in middles) - min(m[0] for m in middles) < city / 2
+        features, legend, undrawn = network_features()
+        assert len(features) == len(sections) and undrawn == [] and len(legend) == 25
+        assert len({f["properties"]["colour"] for f in features}) == 25
+        svg = render_svg(features, legend)
+        assert svg.count('class="section"') == len(sections) and svg.count('class="legend-item"') == 25
+
+
+def test_the_demo_rosters(demo):
+    from gridgov_jinzhou_streets.network import roster_shifts
+
+    app, tenant_id = demo
+    with app.app_context(), tenant_scope(tenant_id):
+        groups = list(db.session.scalars(select(Grid).where(Grid.level == 3)))
+        own = [g for g in groups if (g.attributes or {}).get("roster")]
+        assert 0 < len(own) < len(groups)
+        assert {s["start"] for g in own for s in roster_shifts(g, {})} == {"06:00", "08:00"}

@@ -21,7 +21,9 @@ from gridgov.jobs import inprocess
 from gridgov.models import Case, Tenant
 from gridgov.operations import tenants as tenant_ops
 from gridgov.tenancy import tenant_scope
-from gridgov_jinzhou_streets.network import open_cases, outside_roster, roster_hours
+from gridgov.operations.errors import OperationError
+from gridgov_jinzhou_streets.network import (check_roster, check_shift, line_problem, open_cases, outside_roster,
+                                             roster_shifts, shift_text)
 from gridgov_jinzhou_streets.settings import Settings
 from gridgov_jinzhou_streets.sheets import deduct
 
@@ -40,19 +42,61 @@ def test_deductions_use_the_per_item_settings():
     assert Settings().load({})["advanced_groups_per_quarter"] == 3
 
 
-def test_roster_hours_and_outside():
+def test_roster_shifts_and_outside():
     s = Settings().load({})
 
-    class G:
+    class Early:
+        attributes = {"roster": [{"days": [1, 2, 3, 4, 5], "start": "06:00", "end": "18:00"},
+                                 {"days": [6], "start": "08:30", "end": "12:00"}]}
+
+    class Old:
         attributes = {"roster_start": 6, "roster_end": 18}
 
     class Plain:
         attributes = {}
 
-    assert roster_hours(G, s) == (6, 18) and roster_hours(Plain, s) == (7, 19)
-    assert outside_roster(dt.datetime(2025, 3, 3, 18, 0), (6, 18))
-    assert not outside_roster(dt.datetime(2025, 3, 3, 6, 0), (6, 18))
-    assert outside_roster(dt.datetime(2025, 3, 3, 5, 59), (6, 18))
+    assert roster_shifts(Plain, s) == [{"days": [1, 2, 3, 4, 5, 6, 7], "start": "07:00", "end": "19:00"}]
+    assert roster_shifts(Old, s)[0]["start"] == "06:00"
+    monday, saturday, sunday = dt.datetime(2025, 3, 3), dt.datetime(2025, 3, 8), dt.datetime(2025, 3, 9)
+    shifts = roster_shifts(Early, s)
+    assert not outside_roster(monday.replace(hour=6), shifts) and outside_roster(monday.replace(hour=18), shifts)
+    assert outside_roster(monday.replace(hour=5, minute=59), shifts)
+    assert outside_roster(saturday.replace(hour=8, minute=29), shifts)
+    assert not outside_roster(saturday.replace(hour=8, minute=30), shifts)
+    assert outside_roster(saturday.replace(hour=12), shifts) and outside_roster(sunday.replace(hour=10), shifts)
+    assert outside_roster(monday.replace(hour=19), (7, 19)) and not outside_roster(monday.replace(hour=7), (7, 19))
+    assert shift_text(shifts) == "周一至五 06:00–18:00；周六 08:30–12:00"
+    assert shift_text(shifts, english=True) == "Mon–Fri 06:00–18:00; Sat 08:30–12:00"
+    assert shift_text([{"days": [1, 2, 4, 5, 6, 7], "start": "07:00", "end": "19:00"}]) == "周一、二、四至日 07:00–19:00"
+    assert shift_text(roster_shifts(Plain, s)) == "每天 07:00–19:00"
+
+
+@pytest.mark.parametrize("shift, field, reason", [
+    ({"days": [1], "start": "7:00", "end": "19:00"}, "start", "HH:MM"),
+    ({"days": [1], "start": "07:00", "end": "19:60"}, "end", "HH:MM"),
+    ({"days": [1], "start": "24:00", "end": "24:00"}, "start", "HH:MM"),
+    ({"days": [1], "start": "19:00", "end": "07:00"}, "end", "after start"),
+    ({"days": [1], "start": "08:00", "end": "08:00"}, "end", "after start"),
+    ({"days": [], "start": "08:00", "end": "09:00"}, "days", "weekday"),
+    ({"days": [8], "start": "08:00", "end": "09:00"}, "days", "weekday"),
+])
+def test_a_wrong_shift_is_refused_naming_the_field(shift, field, reason):
+    assert reason in check_shift(shift)[field][0]
+    with pytest.raises(OperationError) as caught:
+        check_roster([{"days": [1], "start": "00:00", "end": "24:00"}, shift])
+    assert f"roster.1.{field}" in caught.value.errors
+    assert check_shift({"days": [7], "start": "00:00", "end": "24:00"}) == {}
+
+
+@pytest.mark.parametrize("line, reason", [
+    (None, "at least two"), ([[121.1, 41.1]], "at least two"), ("121,41", "at least two"),
+    ([[121.1, 41.1], [121.2]], "point 1"), ([[121.1, 41.1], ["121.2", 41.1]], "point 1"),
+    ([[181, 41.1], [121.2, 41.1]], "longitude 181"), ([[121.1, -91], [121.2, 41.1]], "latitude -91"),
+    ([[121.1, 41.1], [True, 41.1]], "point 1"),
+])
+def test_line_problems(line, reason):
+    assert reason in line_problem(line)
+    assert line_problem([[121.1, 41.1], [121.2, 41.15], [121, 41]]) is None
 
 
 @pytest.fixture
@@ -184,8 +228,75 @@ def test_the_half_month_through_the_api(app, jz):
     assert groups == ["第2单元网格小组", "第1单元网格小组"]
     people = [r["name"] for r in selection["rows"] if r["kind"] == "网管先进个人"]
     assert people == ["王组长"]  # 李组长 vetoed in 2025; 赵组长's group vetoed
-    assert [r["name"] for r in selection["rows"] if r["kind"] == "先进网管大队"] == ["第一网管大队"]
+    # brigades by the mean of all their groups (a vetoed group's points still count): 第四 99.5, 第一 98.3
+    assert [r["name"] for r in selection["rows"] if r["kind"] == "先进网管大队"] == ["第四网管大队", "第一网管大队"]
     # the yearly total: the mean of the published half months (group 1: 94, 100; group 2: 100, 99)
     year = run(api, "group_year", "2025-01-01", publish=False)
     totals = {r["subject_name"]: Decimal(r["total"]) for r in api.ok("GET", f"assessment/runs/{year}/results")}
     assert totals["第1单元网格小组"] == Decimal("97.0") and totals["第2单元网格小组"] == Decimal("99.5")
+
+
+def selection_of(api, run_id):
+    rows = api.ok("GET", f"reports/{P}.selection", query={"run_id": run_id})["rows"]
+    return {kind: [r["name"] for r in rows if r["kind"] == kind] for kind in ("先进网管小组", "网管先进个人", "先进网管大队")}
+
+
+def test_a_veto_counts_for_its_whole_year_and_a_published_selection_is_frozen(jz):
+    """A veto dated any day of the year removes its group, brigade or person from every
+    selection of that year — but a run computed before the veto was recorded keeps what it
+    said (published runs are frozen); a correction, computed afterwards, leaves them out."""
+    api, ids = jz["api"]["assessor"], jz["ids"]
+    events = [violation(ids, "g1", "s1", "fixed_stall", at(DAY, 9)),
+              violation(ids, "g1", "s1", "hanging_items", at(DAY, 10)),
+              violation(ids, "g3", "s3", "window_posters", at(DAY, 11))]
+    api.ok("POST", "events/batch", {"events": events}, status=201)
+    half = run(api, "group_half_month", "2025-03-01")
+    quarter = run(api, "group_quarter", "2025-01-01")
+    before = selection_of(api, quarter)  # brigades tie at 99.0 (98 and 100; 99): the older grid first
+    assert before == {"先进网管小组": ["第2单元网格小组", "第3单元网格小组", "第1单元网格小组"],
+                      "网管先进个人": ["李组长", "赵组长", "王组长"], "先进网管大队": ["第一网管大队", "第四网管大队"]}
+    # in November (after the quarter): a veto on brigade 4's grid and one on 李组长
+    api.ok("POST", "events", {"type": f"{P}.veto", "grid_id": ids["bri2"], "occurred_at": at(dt.date(2025, 11, 3), 9),
+                              "payload": {"reason": "大队隐瞒违章建设"}})
+    api.ok("POST", "events", {"type": f"{P}.veto", "grid_id": ids["g2"], "subject_person_id": ids["L2"],
+                              "occurred_at": at(dt.date(2025, 11, 3), 9), "payload": {"reason": "严重失职"}})
+    # next year's veto does not reach back
+    api.ok("POST", "events", {"type": f"{P}.veto", "grid_id": ids["g1"], "occurred_at": at(dt.date(2026, 1, 1), 0),
+                              "payload": {"reason": "次年"}})
+    # the published selection (and half month) stay as published
+    assert selection_of(api, quarter) == before
+    results = {r["subject_name"]: r for r in api.ok("GET", f"assessment/runs/{half}/results")}
+    assert results["第3单元网格小组"]["eligible_rank"] is not None
+    # the correction takes the November vetoes in: group 3 (under brigade 4), brigade 4, 李组长 out
+    correction = api.ok("POST", f"assessment/runs/{quarter}/correct", {"note": "一票否决"}, status=201)["id"]
+    api.ok("POST", f"assessment/runs/{correction}/compute", status=202)
+    assert wait_computed(api, correction) == "computed"
+    after = selection_of(api, correction)
+    assert after == {"先进网管小组": ["第2单元网格小组", "第1单元网格小组"], "网管先进个人": ["王组长"],
+                     "先进网管大队": ["第一网管大队"]}
+    vetoed = {r["subject_name"]: r for r in api.ok("GET", f"assessment/runs/{correction}/results")}
+    assert vetoed["第3单元网格小组"]["eligible_rank"] is None and "大队隐瞒违章建设" in str(vetoed["第3单元网格小组"]["vetoes"])
+    # the half month is corrected the same way (a veto counts for every sheet of its year)
+    fixed = api.ok("POST", f"assessment/runs/{half}/correct", {"note": "一票否决"}, status=201)["id"]
+    api.ok("POST", f"assessment/runs/{fixed}/compute", status=202)
+    assert wait_computed(api, fixed) == "computed"
+    results = {r["subject_name"]: r for r in api.ok("GET", f"assessment/runs/{fixed}/results")}
+    assert results["第3单元网格小组"]["eligible_rank"] is None and results["第1单元网格小组"]["eligible_rank"] is not None
+
+
+def test_a_voided_veto_is_out_of_selections_computed_after_the_void(jz):
+    api, ids = jz["api"]["assessor"], jz["ids"]
+    api.ok("POST", "events/batch", {"events": [violation(ids, "g1", "s1", "fixed_stall", at(DAY, 9)),
+                                               violation(ids, "g3", "s3", "window_posters", at(DAY, 10)),
+                                               violation(ids, "g3", "s3", "fixed_stall", at(DAY, 11))]}, status=201)
+    veto = api.ok("POST", "events", {"type": f"{P}.veto", "grid_id": ids["g2"], "subject_person_id": ids["L2"],
+                                     "occurred_at": at(dt.date(2025, 2, 3), 9), "payload": {"reason": "误报"}})
+    run(api, "group_half_month", "2025-03-01")
+    first = run(api, "group_quarter", "2025-01-01")
+    assert selection_of(api, first)["网管先进个人"] == ["王组长", "赵组长"]
+    api.ok("POST", f"events/{veto['id']}/void", {"reason": "误报，撤销"}, status=201)
+    assert selection_of(api, first)["网管先进个人"] == ["王组长", "赵组长"]  # frozen
+    again = api.ok("POST", f"assessment/runs/{first}/correct", {"note": "撤销否决"}, status=201)["id"]
+    api.ok("POST", f"assessment/runs/{again}/compute", status=202)
+    assert wait_computed(api, again) == "computed"
+    assert selection_of(api, again)["网管先进个人"] == ["李组长", "王组长", "赵组长"]

@@ -223,3 +223,18 @@ def gridgov_reports():
     API; it checks access first (managers always, others only for ``published_readers`` reports
     of a published run). A report only reads: it must not write.
     """
+
+
+@hookspec
+def gridgov_console_views():
+    """Add pages of this scheme to the console (a map, a purpose-built form).
+
+    Called once per app when the console is built. :returns: a list of *new*
+    :class:`flask_admin.BaseView` instances (the console builds one Admin per app, so build the
+    views inside the hook), each with a unique ``endpoint`` and ``url`` prefixed by the plugin's
+    name. The tenancy scope is set before every request to them like any console view; they must
+    still answer ``is_accessible`` with :func:`gridgov.console.context.allows` and refuse (404)
+    a tenant that does not enable the plugin. Templates of the plugin's own package are reached
+    by pointing the view's blueprint at them (``create_blueprint``; see ``jinzhou_streets``);
+    pages write through the core's operations only.
+    """

@@ -60,6 +60,8 @@ def init_app(app) -> None:
     admin = Admin(app, name=_l("Grid management console"), index_view=ConsoleIndexView(),
                   theme=Bootstrap4Theme(base_template="console/frame.html", fluid=True))
     admin.add_views(*build_views())
+    for group in app.extensions["gridgov_pm"].hook.gridgov_console_views():  # plugins' own pages
+        admin.add_views(*(group or ()))
     from ..jobs.console import register_console  # it builds on this package's views
 
     register_console(admin, platform_category=PLATFORM_CATEGORY)

@@ -13,16 +13,17 @@ every half month and publishes a 巡查通报 bulletin.
 This module reads top to bottom: identity, grid levels, roles, place kinds, event types, and the
 hooks that hand over to the modules: :mod:`.settings` (defaults), :mod:`.network` (sections in
 exactly one group, violation cases, shift rosters), :mod:`.sheets` (half-month deduction,
-quarter, year, one-vote veto), :mod:`.reports` (network, bulletin, selection), :mod:`.demo`.
+quarter, year, one-vote veto), :mod:`.reports` (network, bulletin, selection), :mod:`.console`
+(the network map and the shift roster form), :mod:`.demo`.
 """
 from decimal import ROUND_HALF_UP
 
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, ValidationError, fields, validate
 
 from gridgov import hookimpl
 from gridgov.plugins import EventType, Level, PlaceKind, PluginInfo, Role
 
-from .network import OPEN_CASES_JOB, VIOLATION_CATEGORY, check_violation
+from .network import OPEN_CASES_JOB, VIOLATION_CATEGORY, check_violation, line_problem
 from .settings import EIGHT_NOS, FOUR_NOS, VIOLATIONS, Settings  # noqa: F401 (re-exported)
 
 VERSION = "0.1.0"
@@ -64,9 +65,15 @@ def gridgov_roles():
     ]
 
 
+def _line(value) -> None:
+    problem = line_problem(value)
+    if problem:
+        raise ValidationError(problem)
+
+
 class StreetSectionAttributes(Schema):
     """A section of a city-managed street (街路路段), in exactly one block; only streets of 12 m
-    and wider are the bureau's."""
+    and wider are the bureau's. ``line``: its course on the map, [[lng, lat], ...] (WGS 84)."""
 
     street = fields.String(required=True, validate=validate.Length(min=1, max=100))
     from_to = fields.String(load_default="", validate=validate.Length(max=200),
@@ -74,6 +81,8 @@ class StreetSectionAttributes(Schema):
     width_m = fields.Decimal(as_string=True, places=1, rounding=ROUND_HALF_UP, required=True,
                               validate=validate.Range(min=12, max=200))
     grade = fields.Integer(required=True, validate=validate.OneOf([1, 2]))
+    line = fields.Raw(load_default=None, allow_none=True, validate=_line,
+                      metadata={"title_zh": "路段走向（经纬度折线）", "title_en": "Course (polyline of [lng, lat])"})
 
 
 @hookimpl
@@ -135,3 +144,10 @@ def gridgov_load_demo(tenant, loader):
     from .demo import load
 
     load(loader)
+
+
+@hookimpl
+def gridgov_console_views():
+    from .console import views
+
+    return views()

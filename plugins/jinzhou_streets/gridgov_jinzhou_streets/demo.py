@@ -1,7 +1,8 @@
 """The Jinzhou demo: the full network of the source — 4 detachment regions, 12 brigade pieces
 (three each) and 25 unit grid groups (two per brigade, three in one) of 3–5 people — the
-evaluation office, and the 64 streets (60 level-1, 4 level-2) cut into two sections each, every
-section in exactly one group. The first half of last year: violations found in open and covert
+evaluation office, and the 64 streets (60 level-1, 4 level-2) cut into five sections each, every
+section in exactly one group; the streets are drawn as a made-up regular grid round Jinzhou's
+centre (the map's demo geometry, not the real street plan). The first half of last year: violations found in open and covert
 inspections by the office and the detachments (some outside the groups' rosters), each opened as
 a case and walked through to closure (the last fortnight's still open), a one-vote veto on one
 group, the twelve half-month runs and the two quarters published. Street names are partly
@@ -97,10 +98,15 @@ def _ordinal(n: int) -> str:
     return ORDINALS[n - 1] if n <= 10 else "十" + ORDINALS[n - 11]
 
 
+EARLY_ROSTER = [{"days": [1, 2, 3, 4, 5], "start": "06:00", "end": "18:00"},
+                {"days": [6, 7], "start": "08:00", "end": "16:00"}]
+
+
 def _group(loader, piece, code, number, since):
     """A unit grid group (单元网格小组): a leader and two to four members on one block; every
-    third group works an early roster (弹性工作时间, grid attributes)."""
-    roster = {"roster_start": 6, "roster_end": 18} if number % 3 == 0 else {}
+    third group works an early roster (弹性工作时间, grid attribute ``roster``: weekdays 6–18,
+    weekends 8–16)."""
+    roster = {"roster": EARLY_ROSTER} if number % 3 == 0 else {}
     block = loader.grid(code, f"第{number}单元网格小组", piece, **roster)
     leader = loader.person(f"{code}-1")
     loader.assign(leader, "group_leader", block, starts_on=since)
@@ -109,19 +115,48 @@ def _group(loader, piece, code, number, since):
     return block, leader
 
 
+# The map is made up: a regular street grid round Jinzhou's centre (not the real streets). Even
+# streets run east–west, odd ones north–south, 32 each, about 400 m apart; each is cut into five
+# sections at the cross streets CUTS, so the city is a 5 × 5 pattern of cells — one per block.
+CENTRE = (121.127, 41.095)
+STEP_LNG, STEP_LAT = 0.0048, 0.0036
+CUTS = (0, 6, 12, 19, 25, 31)
+
+
+def _point(col: float, row: float) -> list[float]:
+    return [round(CENTRE[0] + (col - 15.5) * STEP_LNG, 6), round(CENTRE[1] + (15.5 - row) * STEP_LAT, 6)]
+
+
+def _cell_order() -> list[tuple[int, int]]:
+    """The 25 cells (column, row) in a snake down and up the columns, so consecutive blocks —
+    one brigade's, one detachment's — lie side by side."""
+    return [(c, r if c % 2 == 0 else 4 - r) for c in range(5) for r in range(5)]
+
+
 def _sections(loader, blocks):
-    """Cut the streets into sections between cross streets and deal them out to the blocks in
-    turn, so every block holds one section at least."""
+    """Cut the streets into sections between cross streets; a section belongs to the block of the
+    cell its middle lies in, so every block holds sections of its own patch of the city."""
     rnd = loader.random
-    names = [s[0] for s in STREETS]
+    ew = [s for n, s in enumerate(STREETS) if n % 2 == 0]
+    ns = [s for n, s in enumerate(STREETS) if n % 2 == 1]
+    cells = {cell: blocks[n] for n, cell in enumerate(_cell_order())}
     sections = []
-    for street, grade, width in STREETS:
-        cross = rnd.sample([n for n in names if n != street], 3)
-        for k in range(2):
-            block, _ = blocks[len(sections) % len(blocks)]
+    for n, (street, grade, width) in enumerate(STREETS):
+        across, position = (ns, n // 2) if n % 2 == 0 else (ew, n // 2)
+        for k in range(5):
+            a, b = CUTS[k], CUTS[k + 1]
+            middle = (a + b) / 2 + rnd.uniform(-0.25, 0.25)
+            if n % 2 == 0:  # east–west: along the columns at this row
+                line = [_point(a, position), _point(middle, position + rnd.uniform(-0.15, 0.15)), _point(b, position)]
+                cell = (k, min(position * 5 // 32, 4))
+            else:  # north–south: along the rows at this column
+                line = [_point(position, a), _point(position + rnd.uniform(-0.15, 0.15), middle), _point(position, b)]
+                cell = (min(position * 5 // 32, 4), k)
+            block, _ = cells[cell]
+            ends = f"{across[a][0]}—{across[b][0]}"
             code = f"JZ-LD{len(sections) + 1:03d}"
-            place = loader.place("street_section", code, f"{street}（{cross[k]}—{cross[k + 1]}）", block,
-                                 street=street, from_to=f"{cross[k]}—{cross[k + 1]}", width_m=width, grade=grade)
+            place = loader.place("street_section", code, f"{street}（{ends}）", block, street=street, from_to=ends,
+                                 width_m=width, grade=grade, line=line)
             sections.append((place, block, grade))
     return sections
 

@@ -22,11 +22,13 @@ close 结案                closed (``closed``)
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 from sqlalchemy import select
 
 from gridgov.extensions import db
 from gridgov.models import Event, Grid, Place
+from gridgov.operations.errors import OperationError
 from gridgov.operations.event_cases import open_cases_for_events
 from gridgov.plugins import SEVERITIES, CaseCategory, Deadline, ScheduledJob
 
@@ -84,18 +86,114 @@ def unassigned_sections() -> list[Place]:
         Place.kind == SECTION, Grid.level != GROUP_LEVEL).order_by(Place.code)))
 
 
-def roster_hours(group: Grid, settings: dict) -> tuple[int, int]:
-    """The group's shift roster (弹性工作时间): grid attributes ``roster_start``/``roster_end``
-    (hours, local), else the tenant's defaults."""
+WEEKDAYS = (("一", "Mon"), ("二", "Tue"), ("三", "Wed"), ("四", "Thu"), ("五", "Fri"), ("六", "Sat"), ("日", "Sun"))
+_HHMM = re.compile(r"^([01][0-9]|2[0-3]):[0-5][0-9]$|^24:00$")
+
+
+def _minutes(text: str) -> int:
+    hours, minutes = text.split(":")
+    return int(hours) * 60 + int(minutes)
+
+
+def check_shift(shift) -> dict[str, list[str]]:
+    """Why one shift of a roster is wrong ({field: reasons}, empty when right): ``days`` ISO
+    weekdays 1–7 (at least one), ``start``/``end`` ``HH:MM`` (``24:00`` allowed as an end),
+    end after start (a shift does not run over midnight: split it in two)."""
+    errors: dict[str, list[str]] = {}
+    if not isinstance(shift, dict):
+        return {"shift": ["must be an object with days, start and end"]}
+    days = shift.get("days")
+    if not isinstance(days, list) or not days or any(d not in range(1, 8) or isinstance(d, bool) for d in days):
+        errors["days"] = ["at least one weekday, each 1 (Monday) to 7 (Sunday)"]
+    for key in ("start", "end"):
+        value = shift.get(key)
+        if not isinstance(value, str) or not _HHMM.match(value) or (key == "start" and value == "24:00"):
+            errors[key] = [f"time as HH:MM (00:00–{'23:59' if key == 'start' else '24:00'}), got {value!r}"]
+    if "start" not in errors and "end" not in errors and _minutes(shift["end"]) <= _minutes(shift["start"]):
+        errors["end"] = [f"end {shift['end']} must be after start {shift['start']}"]
+    return errors
+
+
+def check_roster(shifts) -> list[dict]:
+    """A roster as stored (grid attribute ``roster``): a list of shifts, each checked by
+    :func:`check_shift`; raises OperationError naming ``roster.<n>.<field>``."""
+    if not isinstance(shifts, list):
+        raise OperationError({"roster": ["a list of shifts"]})
+    errors = {}
+    for n, shift in enumerate(shifts):
+        for field, reasons in check_shift(shift).items():
+            errors[f"roster.{n}.{field}"] = reasons
+    if errors:
+        raise OperationError(errors)
+    return [{"days": sorted(set(s["days"])), "start": s["start"], "end": s["end"]} for s in shifts]
+
+
+def roster_shifts(group: Grid, settings: dict) -> list[dict]:
+    """The group's shift roster (弹性工作时间): grid attribute ``roster`` (a list of shifts, set
+    on the console's 值班表 form), else the older ``roster_start``/``roster_end`` hours every
+    day, else the tenant's default hours every day."""
     attrs = group.attributes or {}
-    return (int(attrs.get("roster_start", settings["default_roster_start"])),
-            int(attrs.get("roster_end", settings["default_roster_end"])))
+    if attrs.get("roster"):
+        return attrs["roster"]
+    start = int(attrs.get("roster_start", settings["default_roster_start"]))
+    end = int(attrs.get("roster_end", settings["default_roster_end"]))
+    return [{"days": list(range(1, 8)), "start": f"{start:02d}:00", "end": f"{end:02d}:00"}]
 
 
-def outside_roster(local: dt.datetime, hours: tuple[int, int]) -> bool:
-    """Whether a local time falls outside the rostered hours [start, end)."""
-    start, end = hours
-    return not (start <= local.hour < end)
+def outside_roster(local: dt.datetime, shifts) -> bool:
+    """Whether a local time falls outside every shift of the roster (each [start, end) on its
+    weekdays). ``shifts`` may also be the old (start hour, end hour) pair."""
+    if isinstance(shifts, tuple):
+        shifts = [{"days": list(range(1, 8)), "start": f"{shifts[0]:02d}:00", "end": f"{shifts[1]:02d}:00"}]
+    minute = local.hour * 60 + local.minute
+    return not any(local.isoweekday() in s["days"] and _minutes(s["start"]) <= minute < _minutes(s["end"])
+                   for s in shifts)
+
+
+def _days_text(days, english: bool) -> str:
+    """ISO weekdays in words, runs of three or more as a range: 周一至五、日 / Mon–Fri, Sun."""
+    if sorted(days) == list(range(1, 8)):
+        return "daily" if english else "每天"
+    runs, days = [], sorted(days)
+    for d in days:
+        if runs and d == runs[-1][-1] + 1:
+            runs[-1].append(d)
+        else:
+            runs.append([d])
+    name = (lambda d: WEEKDAYS[d - 1][1]) if english else (lambda d: WEEKDAYS[d - 1][0])
+    parts = []
+    for run in runs:
+        if len(run) >= 3:
+            parts.append(f"{name(run[0])}{'–' if english else '至'}{name(run[-1])}")
+        else:
+            parts.extend(name(d) for d in run)
+    return ", ".join(parts) if english else "周" + "、".join(parts)
+
+
+def shift_text(shifts, english: bool = False) -> str:
+    """A roster in words: ``周一至五 07:00–19:00；周六、日 08:00–16:00`` (``每天`` for every day)."""
+    parts = [f"{_days_text(s['days'], english)} {s['start']}–{s['end']}" for s in shifts]
+    return ("; " if english else "；").join(parts)
+
+
+# -- geometry of the sections (the network map) ----------------------------------------------
+
+
+def line_problem(line) -> str | None:
+    """Why a section's ``line`` attribute is not a polyline, or None: a list of at least two
+    [longitude, latitude] pairs, longitude −180…180, latitude −90…90."""
+    if not isinstance(line, list) or len(line) < 2:
+        return "a list of at least two [longitude, latitude] points"
+    for n, point in enumerate(line):
+        if (not isinstance(point, (list, tuple)) or len(point) != 2
+                or not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in point)):
+            return f"point {n} must be [longitude, latitude] numbers"
+        lng, lat = point
+        if not -180 <= lng <= 180:
+            return f"point {n}: longitude {lng} is outside −180…180"
+        if not -90 <= lat <= 90:
+            return f"point {n}: latitude {lat} is outside −90…90"
+    return None
 
 
 def _ref(event_id: int) -> str:

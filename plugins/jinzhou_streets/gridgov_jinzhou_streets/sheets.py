@@ -54,11 +54,13 @@ def violations(facts) -> dict[int, list[Event]]:
 
 
 def vetoes(facts) -> dict[int, list[str]]:
-    """{group: veto reasons} of the period's calendar year; a veto on a brigade grid covers its
-    groups."""
+    """{group: veto reasons} of the period's calendar year (tenant-local), as recorded when the
+    run computes — a veto dated later in the year counts too, and a run computed before a veto
+    was recorded keeps its results until it is computed again or corrected; a veto on a brigade
+    grid covers its groups."""
     year = facts.period_start.year
-    start = dt.datetime(year, 1, 1, tzinfo=facts.start.tzinfo)
-    end = dt.datetime(year + 1, 1, 1, tzinfo=facts.start.tzinfo)
+    start = dt.datetime(year, 1, 1, tzinfo=facts.tz)  # the tenant's calendar year
+    end = dt.datetime(year + 1, 1, 1, tzinfo=facts.tz)
     events = list(db.session.scalars(select(Event).where(
         Event.type == VETO, Event.occurred_at >= start, Event.occurred_at < end, ~superseded_condition())))
     out = defaultdict(list)
