@@ -81,7 +81,7 @@ class StreetSectionAttributes(Schema):
     width_m = fields.Decimal(as_string=True, places=1, rounding=ROUND_HALF_UP, required=True,
                               validate=validate.Range(min=12, max=200))
     grade = fields.Integer(required=True, validate=validate.OneOf([1, 2]))
-    line = fields.Raw(load_default=None, allow_none=True, validate=_line,
+    line = fields.Raw(validate=_line,  # optional; absent when the section is not drawn
                       metadata={"title_zh": "路段走向（经纬度折线）", "title_en": "Course (polyline of [lng, lat])"})
 
 
