@@ -131,6 +131,8 @@ def test_the_roster_form_names_wrong_values_on_their_fields(app, jzc):
     errors = dict(re.findall(r'data-field="([^"]+)">([^<]+)<', html))
     assert "HH:MM" in errors["shifts-0-start"] and "after start" in errors["shifts-1-end"]
     assert "weekday" in errors["shifts-2-days"]
+    stale = console.client.post(url, data=roster_form([([1], "06:00", "07:00")]))  # no CSRF token: refused
+    assert stale.status_code == 400
     with app.app_context(), tenant_scope(jzc["tenant"].id):
         assert "roster" not in (db.session.get(Grid, ids["g1"]).attributes or {})  # nothing saved
 
