@@ -77,7 +77,12 @@ class PlaceKind:
     """A kind of register entry. ``personal=True``: its entries are personal data (户籍, 育龄妇女):
     only logins whose tenant role is in ``readers`` may read them (API and console answer 403
     to others, and leave them out of unfiltered lists), and every read of one is written to the
-    audit log (action ``read``, one entry per record)."""
+    audit log (action ``read``, one entry per record).
+
+    ``grid_scoped_readers``: those of the ``readers`` who read only the entries in the grids they
+    are responsible for — the grids (and every grid below them) where the person linked to the
+    login (``Person.user_id``) holds an assignment in force today. A login of such a role
+    without a person, or whose person holds no grid today, reads none."""
 
     key: str
     title_zh: str
@@ -86,6 +91,7 @@ class PlaceKind:
     plugin: str = ""
     personal: bool = False
     readers: tuple[str, ...] = ("tenant_admin",)
+    grid_scoped_readers: tuple[str, ...] = ()
 
     def may_read(self, tenant_role: str | None) -> bool:
         return not self.personal or tenant_role in self.readers

@@ -19,7 +19,9 @@ def register_resource(model, path: str, id_arg: str, schemas: tuple, description
     ``personal``: the rows are places, some of whose kinds may be personal data
     (:attr:`gridgov.plugins.PlaceKind.personal`) — a login whose tenant role is not among the
     kind's readers gets 403 for such a row or a list filtered on its kind, an unfiltered list
-    leaves those kinds out, and every personal row returned is audited as a read."""
+    leaves those kinds out; a reader the kind scopes to its grids (``grid_scoped_readers``) gets
+    403 for a row outside them and lists without them; every personal row returned is audited as
+    a read."""
     in_schema, out_schema, query_schema = schemas
     blp = tenant_blueprint(path, description)
     item_page = page_of(out_schema, f"{model.__name__}Page")
@@ -31,11 +33,12 @@ def register_resource(model, path: str, id_arg: str, schemas: tuple, description
         def get(self, args):
             conditions = listing.equal_filters(model, args)
             if personal:
+                scope = _scope()
                 if args.get("kind"):
-                    register_ops.check_place_read(args["kind"], g.tenant_role)
-                hidden = register_ops.hidden_place_kinds(g.tenant_role)
-                if hidden:
-                    conditions.append(model.kind.not_in(hidden))
+                    scope.check(args["kind"], None, g.tenant_role)
+                condition = scope.condition()
+                if condition is not None:
+                    conditions.append(condition)
             result = listing.page(model, args, conditions)
             if personal:
                 register_ops.audit_place_reads(result["items"], "api list")
@@ -45,13 +48,16 @@ def register_resource(model, path: str, id_arg: str, schemas: tuple, description
         @blp.response(201, out_schema)
         def post(self, data):
             if personal:
-                register_ops.check_place_read(data.get("kind"), g.tenant_role)
+                _scope().check(data.get("kind"), data.get("grid_id"), g.tenant_role)
             return register_ops.create(model, data)
+
+    def _scope():
+        return register_ops.place_read_scope(g.tenant_role, g.api_user.id)
 
     def _row(object_id):
         row = register_ops.get_row(model, object_id)
         if personal:
-            register_ops.check_place_read(row.kind, g.tenant_role)
+            _scope().check(row.kind, row.grid_id, g.tenant_role)
         return row
 
     @blp.route(f"/{path}/<int:{id_arg}>")
@@ -67,8 +73,8 @@ def register_resource(model, path: str, id_arg: str, schemas: tuple, description
         @blp.response(200, out_schema)
         def patch(self, data, **ids):
             row = _row(ids[id_arg])
-            if personal and "kind" in data:
-                register_ops.check_place_read(data["kind"], g.tenant_role)
+            if personal and ("kind" in data or "grid_id" in data):
+                _scope().check(data.get("kind", row.kind), data.get("grid_id", row.grid_id), g.tenant_role)
             return register_ops.update(row, data)
 
         @blp.response(204)

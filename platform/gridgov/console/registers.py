@@ -7,6 +7,7 @@ from wtforms import DateField, StringField
 from wtforms.validators import InputRequired, Length, Optional
 
 from flask import abort
+from flask_login import current_user
 
 from ..extensions import db
 from ..models import Assignment, Person, Place, Unit
@@ -157,13 +158,18 @@ class PlaceView(RegisterView):
         form.kind.set_keys(kinds, keep=obj.kind if obj is not None else None)
         return form
 
-    # Personal kinds (PlaceKind.personal): hidden from roles that may not read them, 403 on
-    # their rows, and each one shown written to the audit log as a read (committed at once:
-    # the page is a read, nothing else commits it).
+    # Personal kinds (PlaceKind.personal): hidden from roles that may not read them and, for
+    # grid-scoped readers, outside the grids they are responsible for; 403 on such rows, and
+    # each one shown written to the audit log as a read (committed at once: the page is a
+    # read, nothing else commits it).
+
+    @staticmethod
+    def _scope():
+        return registers.place_read_scope(context.role(), current_user.id if current_user.is_authenticated else None)
 
     def _hide_personal(self, query):
-        hidden = registers.hidden_place_kinds(context.role())
-        return query.filter(Place.kind.not_in(hidden)) if hidden else query
+        condition = self._scope().condition()
+        return query.filter(condition) if condition is not None else query
 
     def get_query(self):
         return self._hide_personal(super().get_query())
@@ -174,9 +180,9 @@ class PlaceView(RegisterView):
     def get_one(self, id):
         place = super().get_one(id)
         try:
-            registers.check_place_read(place.kind, context.role())
-        except registers.Forbidden:
-            abort(403)
+            self._scope().check(place.kind, place.grid_id, context.role())
+        except registers.Forbidden as exc:
+            abort(403, description="; ".join(m for ms in exc.errors.values() for m in ms))
         registers.audit_place_reads([place], "console record")
         db.session.commit()
         return place
@@ -189,8 +195,12 @@ class PlaceView(RegisterView):
         return count, rows
 
     def create_object(self, values):
-        registers.check_place_read(values.get("kind"), context.role())
+        self._scope().check(values.get("kind"), values.get("grid_id"), context.role())
         return super().create_object(values)
+
+    def update_object(self, obj, values):
+        self._scope().check(values.get("kind", obj.kind), values.get("grid_id", obj.grid_id), context.role())
+        return super().update_object(obj, values)
 
 
 VIEWS = (

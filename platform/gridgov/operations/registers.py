@@ -6,10 +6,11 @@ tenant, so an id of another tenant is refused as unknown), its unique code and e
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 from typing import Callable
 
 import marshmallow
-from sqlalchemy import select
+from sqlalchemy import and_, or_, select
 
 from ..extensions import db
 from ..models import Assignment, Event, Grid, Membership, Person, Place, Unit
@@ -161,8 +162,10 @@ def get_row(model, object_id):
 
 # -- personal data (PlaceKind.personal) -------------------------------------------------------
 # A plugin marks a place kind ``personal=True`` with the tenant roles (``readers``) allowed to
-# read its entries. The API and the console both go through these three functions: a login of
-# another role gets 403 for such an entry and never sees it in a list; each personal entry
+# read its entries, and those of them (``grid_scoped_readers``) who read only the grids they are
+# responsible for. The API and the console both go through :func:`place_read_scope` and
+# :func:`audit_place_reads`: a login of another role, or a scoped reader outside its grids, gets
+# 403 for such an entry and never sees it in a list (filtered in SQL); each personal entry
 # shown is written to the audit log as one "read" entry (object Place/<id>, ``changes`` naming
 # the kind and the route), so "who read this record" is one query on object_type/object_id.
 
@@ -184,6 +187,76 @@ def check_place_read(kind: str | None, tenant_role: str | None) -> None:
     entry = _place_kinds().get(kind)
     if entry is not None and not entry.may_read(tenant_role):
         raise Forbidden({"kind": [f"{kind} entries are personal data; role {tenant_role} may not read them"]})
+
+
+@dataclasses.dataclass(frozen=True)
+class PlaceReadScope:
+    """What one login may read of the tenant's personal place kinds: ``hidden`` kinds not at
+    all (its role is not among the readers), ``scoped`` kinds only inside ``grids`` — the
+    (path, code) of the grids its person holds today (``PlaceKind.grid_scoped_readers``)."""
+
+    hidden: tuple[str, ...] = ()
+    scoped: tuple[str, ...] = ()
+    grids: tuple[tuple[str, str], ...] = ()
+    _grid_paths: dict = dataclasses.field(default_factory=dict, compare=False, repr=False)  # id -> (path, code)
+
+    def condition(self):
+        """SQL condition on Place for a list, or None: the subtree by materialised path."""
+        from .grids import subtree_condition
+
+        conditions = []
+        if self.hidden:
+            conditions.append(Place.kind.not_in(self.hidden))
+        if self.scoped:
+            outside = Place.kind.not_in(self.scoped)
+            if self.grids:
+                inside = select(Grid.id).where(or_(*[subtree_condition(path) for path, _ in self.grids]))
+                outside = or_(outside, Place.grid_id.in_(inside))
+            conditions.append(outside)
+        return and_(*conditions) if conditions else None
+
+    def check(self, kind: str | None, grid_id: int | None, tenant_role: str | None) -> None:
+        """Raise :class:`Forbidden` (403) when this login may not read an entry of ``kind`` in ``grid_id``."""
+        if kind in self.hidden:
+            raise Forbidden({"kind": [f"{kind} entries are personal data; role {tenant_role} may not read them"]})
+        if kind in self.scoped and grid_id is not None:
+            if grid_id not in self._grid_paths:
+                self._grid_paths[grid_id] = db.session.execute(select(Grid.path, Grid.code).where(Grid.id == grid_id)).first()
+            grid = self._grid_paths[grid_id]
+            if grid is None or not any(grid.path.startswith(path) for path, _ in self.grids):
+                held = ", ".join(code for _, code in self.grids) or "none (no person holding a grid today is linked to this login)"
+                where = grid.code if grid is not None else grid_id
+                raise Forbidden({"grid_id": [f"{kind} entries of grid {where} are outside the grids this login is "
+                                             f"responsible for: {held}"]})
+
+    def allows(self, kind: str | None, grid_id: int | None) -> bool:
+        """Whether this login may read an entry of ``kind`` in ``grid_id`` (for a plugin's report)."""
+        try:
+            self.check(kind, grid_id, None)
+        except Forbidden:
+            return False
+        return True
+
+
+def place_read_scope(tenant_role: str | None, user_id: int | None) -> PlaceReadScope:
+    """The login's :class:`PlaceReadScope`. API and console lists filter on its ``condition``;
+    reading, creating or changing one entry goes through its ``check``."""
+    kinds = _place_kinds()
+    hidden = tuple(sorted(k for k, kind in kinds.items() if not kind.may_read(tenant_role)))
+    scoped = tuple(sorted(k for k, kind in kinds.items()
+                          if kind.personal and k not in hidden and tenant_role in kind.grid_scoped_readers))
+    grids = ()
+    if scoped and user_id is not None:
+        from zoneinfo import ZoneInfo
+
+        from ..models import Tenant
+
+        today = dt.datetime.now(ZoneInfo(db.session.get(Tenant, current_tenant_id()).timezone)).date()
+        grids = tuple(db.session.execute(select(Grid.path, Grid.code).join(Assignment, Assignment.grid_id == Grid.id)
+                                         .join(Person, Person.id == Assignment.person_id).where(
+            Person.user_id == user_id, Assignment.starts_on <= today,
+            or_(Assignment.ends_on.is_(None), Assignment.ends_on >= today)).distinct().order_by(Grid.path)).all())
+    return PlaceReadScope(hidden, scoped, tuple((path, code) for path, code in grids))
 
 
 def audit_place_reads(places, via: str) -> None:
