@@ -65,6 +65,22 @@ def test_the_list_of_one_block_and_names_only_for_readers(app, fp):
     assert audited and set(audited) == {"fp-supervisor"}
 
 
+def test_a_block_leader_sees_names_of_their_own_block_only(app, fp):
+    """The reports use the core's scope: field staff read only the entries of the grids they hold."""
+    from conftest import in_tenant
+    from gridgov.models import Person
+    from gridgov.operations import registers
+
+    with in_tenant(app, fp["tenant"]):
+        registers.update(db.session.get(Person, fp["ids"]["a"]), {"user_id": fp["logins"]["field_staff"][0]})
+    table = build(app, fp, reports.checkup_list, dt.date(2025, 5, 1), user="fp-field_staff")
+    assert [(r["code"], r["name"]) for r in table.rows] == [("W2", "育龄妇女W2"), ("W3", "—")]
+    assert len(table.notes) == 2
+    with app.app_context(), tenant_scope(fp["ids"]["tenant"]):
+        audited = db.session.execute(select(AuditEntry.username, AuditEntry.object_id).where(AuditEntry.action == "read")).all()
+    assert [tuple(a) for a in audited] == [("fp-field_staff", fp["w"]["old"])]
+
+
 def test_the_visit_schedule_puts_the_overdue_first(app, fp):
     i = fp["ids"]
     record(app, fp["tenant"], [{"type": "family_planning.visit", "grid_id": i["block1"], "actor_person_id": i["a"],

@@ -7,6 +7,7 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
+from conftest import in_tenant
 from family_planning_support import YEAR, at, record, setup, sheet, woman
 from sqlalchemy import select
 
@@ -183,3 +184,98 @@ def test_each_leaders_salary_statement(app, year):
     assert (b["months"], b["base_paid"], b["withheld"], b["payout"]) == (9, D("4500.00"), D("2700.00"), D("540.00"))
     assert a["payout"] == results[year["ids"]["a"]].money and a["year_pay"] == D("6000.00") + a["payout"]
     assert a["blocks"] == "第1责任块"
+
+
+def statement_rows(app, ctx, run_id) -> dict:
+    with app.app_context(), tenant_scope(ctx["ids"]["tenant"]):
+        from gridgov.models.assessment import AssessmentRun
+
+        user = db.session.scalar(select(User).where(User.username == "fp-assessor"))
+        table = reports.salary_statements(ReportRequest(run=db.session.get(AssessmentRun, run_id), period_start=None,
+                                                        period_end=None, grid_id=None, subject_id=None, locale="zh",
+                                                        user=user))
+    return {r["leader"]: r for r in table.rows}, table.notes
+
+
+def set_pay(app, ctx, base: str, withheld: str):
+    with in_tenant(app, ctx["tenant"]):
+        tenant_ops.update_settings(db.session.get(Tenant, ctx["ids"]["tenant"]), "family_planning",
+                                   {"leader_monthly_base": base, "leader_monthly_withheld": withheld})
+
+
+def record_months(app, ctx, months, year_=2025) -> list[int]:
+    with in_tenant(app, ctx["tenant"]):
+        return [i for m in months for i in salary.record_month(dt.date(year_, m, 1))]
+
+
+def test_each_months_pay_is_fixed_when_recorded_so_a_new_setting_changes_only_the_months_to_come(app, year):
+    assert len(record_months(app, year, range(1, 7))) == 6 + 3  # A from January, B from April
+    set_pay(app, year, "550.00", "350.00")  # a raise from July
+    assert len(record_months(app, year, range(7, 13))) == 12
+    assert record_months(app, year, range(1, 13)) == []  # safe to run again: nothing written twice
+    run_id, results = compute(app, year)
+    rows, notes = statement_rows(app, year, run_id)
+    a, b = rows["王组长"], rows["李组长"]
+    assert (a["base_paid"], a["withheld"]) == (D("6300.00"), D(6 * 300 + 6 * 350))
+    assert (b["base_paid"], b["withheld"]) == (D(3 * 500 + 6 * 550), D(3 * 300 + 6 * 350))
+    payout_line = next(i for i in results[year["ids"]["a"]].items if i["key"] == "payout")
+    assert "pool ¥3900.00 (6 months × ¥300.00 + 6 months × ¥350.00)" in payout_line["rule"]
+    assert results[year["ids"]["a"]].money == salary.payout(Settings().load({}), D("3900.00"),
+                                                             results[year["ids"]["a"]].total, D("100"), D("30"))
+    # The settings change again: the past statement and a new run of the past year stay as they were.
+    set_pay(app, year, "600.00", "400.00")
+    assert statement_rows(app, year, run_id) == (rows, notes)
+    _, again = compute(app, year)
+    assert again[year["ids"]["a"]].money == results[year["ids"]["a"]].money
+    # The next month is recorded at the new amounts.
+    from gridgov.models import Event
+
+    new = record_months(app, year, [1], 2026)
+    with in_tenant(app, year["tenant"]):
+        payloads = [db.session.get(Event, i).payload for i in new]
+    assert {(p["month"], p["base"], p["withheld"]) for p in payloads} == {("2026-01", "600.00", "400.00")}
+
+
+def test_months_not_recorded_yet_count_at_the_current_setting_and_the_statement_says_so(app, year):
+    record_months(app, year, range(1, 4))
+    run_id, _ = compute(app, year)
+    rows, notes = statement_rows(app, year, run_id)
+    assert rows["王组长"]["withheld"] == D("3600.00")  # 3 recorded + 9 at today's ¥300
+    assert any("18 个在岗月尚无工资记录" in n for n in notes)  # A's April–December, B's nine months
+    set_pay(app, year, "500.00", "400.00")
+    rows, _ = statement_rows(app, year, run_id)
+    assert rows["王组长"]["withheld"] == D(3 * 300 + 9 * 400)
+
+
+def test_a_second_pay_record_for_a_month_is_refused_and_only_an_administrator_writes_one(app, year, client):
+    from api_support import TenantClient, assert_error
+
+    record_months(app, year, [1])
+    item = {"type": "family_planning.monthly_pay", "grid_id": year["ids"]["block1"], "subject_person_id": year["ids"]["a"],
+            "occurred_at": at(dt.date(2025, 1, 1), 9), "payload": {"month": "2025-01", "base": "500.00", "withheld": "300.00"}}
+    admin = TenantClient(client, year["logins"]["tenant_admin"][1], "fp")
+    refused = admin.post("events", item)
+    assert_error(refused, 422, "payload.month")
+    assert "already" in str(refused.get_json())
+    staff = TenantClient(client, year["logins"]["field_staff"][1], "fp")
+    assert_error(staff.post("events", dict(item, payload=dict(item["payload"], month="2025-02"))), 422, "type")
+    assert_error(admin.post("events", dict(item, payload=dict(item["payload"], month="2025-13"))), 422, "payload.month")
+    assert admin.ok("POST", "events", dict(item, payload=dict(item["payload"], month="2025-02")), status=201)
+
+
+def test_the_scheduled_job_records_this_months_pay_once(app, year):
+    from importlib import import_module
+
+    from gridgov.models import Event
+    from gridgov_family_planning.rules import tenant_zone
+
+    job = app.extensions["gridgov_registry"].scheduled_jobs["family_planning.monthly_pay"]
+    assert job.cron == "10 0 1 * *" and job.per_tenant
+    module, name = job.func_path.rsplit(".", 1)
+    run = getattr(import_module(module), name)
+    with in_tenant(app, year["tenant"]):
+        run()
+        run()  # a slot run again writes nothing twice
+        payloads = db.session.scalars(select(Event.payload).where(Event.type == "family_planning.monthly_pay")).all()
+        this_month = dt.datetime.now(tenant_zone()).strftime("%Y-%m")
+    assert sorted((p["month"], p["base"], p["withheld"]) for p in payloads) == [(this_month, "500.00", "300.00")] * 2

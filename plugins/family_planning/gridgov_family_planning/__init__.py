@@ -5,7 +5,7 @@ A street's communities are divided into zones, pieces and blocks (海宁社区: 
 households, backed by community workers (社区工作者). A leader files a daily work sheet
 (日工作单): at check-in which households and what to do, at check-out what was done. Of a leader's
 ¥800 a month, ¥500 is paid monthly and ¥300 withheld and paid at year end by the annual
-assessment. The registers follow households, women of childbearing age (visited on schedule),
+assessment; each month's amounts are fixed in a pay record on the 1st. The registers follow households, women of childbearing age (visited on schedule),
 the floating population, people four months without a check-up (月上报、月清理) and
 unregistered or nominal registrations (漏管空挂) — personal data, read by the roles that need
 them only, every read audited.
@@ -21,7 +21,7 @@ The modules, to copy for a new jurisdiction:
 * :mod:`.demo` — 海宁社区 with a year of work.
 """
 from gridgov import hookimpl, hookspecs
-from gridgov.plugins import Level, PluginInfo, Role
+from gridgov.plugins import Level, PluginInfo, Role, ScheduledJob
 
 from . import salary
 from .forms import EVENT_TYPES, PLACE_KINDS
@@ -67,6 +67,12 @@ def gridgov_place_kinds():
 @hookimpl
 def gridgov_event_types():
     return list(EVENT_TYPES)
+
+
+@hookimpl
+def gridgov_scheduled_jobs():
+    return [ScheduledJob("monthly_pay", "10 0 1 * *", "gridgov_family_planning.salary.record_monthly_pay",
+                         "居民小组长月工资记录", "Group leaders' monthly pay records")]
 
 
 @hookimpl

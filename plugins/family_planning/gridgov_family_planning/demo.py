@@ -74,6 +74,13 @@ def load(loader):
     from gridgov.assessment import operations as runs
 
     loader.flush_events()
+    # Each month's pay record, as the monthly job would have written on the 1st.
+    from .salary import record_month
+
+    month = loader.year_start.replace(day=1)
+    while month <= loader.today:
+        record_month(month)
+        month = dt.date(month.year + (month.month == 12), month.month % 12 + 1, 1)
     assessor = loader.login("assessor", "assessor")
     run = runs.create_run(sheet="family_planning.leader_year", period_start=loader.year_start, user=assessor,
                           note="年度考核草稿：截至昨日")

@@ -9,8 +9,8 @@ registers' events: ``visit`` (随访), ``checkup`` (查体), ``floating_change``
 ``check`` functions in :mod:`.rules`.
 
 Households, women of childbearing age and floating residents are personal data: their place
-kinds are ``personal=True``, readable by the tenant roles in :data:`READERS` only, every read
-audited by the core.
+kinds are ``personal=True``, readable by the tenant roles in :data:`READERS` only — field staff
+only in the grids they hold (:data:`GRID_SCOPED`) — every read audited by the core.
 """
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
@@ -22,6 +22,10 @@ TEXT = validate.Length(min=1, max=1000)
 # Tenant roles that need the personal registers: administrators, the director's supervisors and
 # the leaders and workers in the field. Assessors and viewers do not.
 READERS = ("tenant_admin", "supervisor", "field_staff")
+# Of those, the field staff (group leaders, workers: 楼长/片长) read only the entries of the
+# grids they hold (their block, or their piece / zone / community and everything below); the
+# administrators and supervisors, community-level, read all.
+GRID_SCOPED = ("field_staff",)
 
 
 # -- registers (places) --------------------------------------------------------------------------
@@ -60,9 +64,12 @@ class FloatingAttributes(Schema):
 
 
 PLACE_KINDS = [
-    PlaceKind("household", "住户", "Household", HouseholdAttributes, personal=True, readers=READERS),
-    PlaceKind("woman", "育龄妇女", "Woman of childbearing age", WomanAttributes, personal=True, readers=READERS),
-    PlaceKind("floating", "流动人口", "Floating resident", FloatingAttributes, personal=True, readers=READERS),
+    PlaceKind("household", "住户", "Household", HouseholdAttributes, personal=True, readers=READERS,
+              grid_scoped_readers=GRID_SCOPED),
+    PlaceKind("woman", "育龄妇女", "Woman of childbearing age", WomanAttributes, personal=True, readers=READERS,
+              grid_scoped_readers=GRID_SCOPED),
+    PlaceKind("floating", "流动人口", "Floating resident", FloatingAttributes, personal=True, readers=READERS,
+              grid_scoped_readers=GRID_SCOPED),
 ]
 
 
@@ -126,6 +133,18 @@ class RewardPenaltyPayload(Schema):
     reason = fields.String(required=True, validate=TEXT)
 
 
+class MonthlyPayPayload(Schema):
+    """A month's pay of a group leader (月工资发放记录, the event's subject person): the base paid
+    that month and the amount withheld for the year end, as they were when it was recorded —
+    later changes of the settings do not touch it. Written on the 1st of each month by the
+    scheduled job ``family_planning.monthly_pay``; a correction amends it."""
+
+    month = fields.String(required=True, validate=validate.Regexp(r"^\d{4}-(0[1-9]|1[0-2])$",
+                                                                  error="a month as YYYY-MM"))
+    base = fields.Decimal(as_string=True, places=2, required=True, validate=validate.Range(min=0, max=100000))
+    withheld = fields.Decimal(as_string=True, places=2, required=True, validate=validate.Range(min=0, max=100000))
+
+
 # -- the registers' events -----------------------------------------------------------------------
 
 class VisitPayload(Schema):
@@ -166,6 +185,7 @@ EVENT_TYPES = [
     EventType("leave_decision", "请假审批", "Leave decision", LeaveDecisionPayload, check=rules.check_leave_decision),
     EventType("indicator_mark", "考核评分", "Indicator mark", IndicatorMarkPayload, check=rules.check_mark),
     EventType("reward_penalty", "奖惩因素", "Reward or penalty", RewardPenaltyPayload, check=rules.check_mark),
+    EventType("monthly_pay", "月工资发放记录", "Monthly pay record", MonthlyPayPayload, check=rules.check_monthly_pay),
     EventType("visit", "育龄妇女随访", "Visit to a woman of childbearing age", VisitPayload, check=rules.check_on_woman),
     EventType("checkup", "查体", "Check-up", CheckupPayload, check=rules.check_on_woman),
     EventType("floating_change", "流动人口变动", "Floating population change", FloatingChangePayload),

@@ -1,16 +1,18 @@
 """The family-planning reports (rendered by the core: console page, CSV, XLSX, JSON).
 
 * ``salary_statements`` — each leader's salary statement for a run of the annual sheet: months
-  held, base paid monthly, withheld, score, grade, year-end payout, the year's pay;
+  held, base paid monthly and withheld (at each month's pay record), score, grade, year-end
+  payout, the year's pay;
 * ``checkup_list`` — a month's list of women without a check-up for N months (月上报) with the
   cleared count (月清理) and registrations cleared (漏管空挂);
 * ``visit_schedule`` — each woman's last visit and next visit due (定期上门随访), overdue first;
 * ``work_summary`` — a month of daily work sheets per leader.
 
-The check-up list names women: personal data. Names (and households) are shown only to logins
-whose tenant role reads the ``woman`` register (:data:`.forms.READERS`), and each woman so shown
-is written to the audit log as a read (as the register API does); anyone else gets the register
-codes only.
+The check-up list and the visit schedule name women: personal data. A name (and household) is
+shown only to a login the core's scope lets read that entry (its tenant role among the ``woman``
+register's readers, :data:`.forms.READERS`, and for field staff the entry in their grids), and
+each woman so shown is written to the audit log as a read (as the register API does); anyone
+else gets the register codes only.
 """
 from __future__ import annotations
 
@@ -31,9 +33,8 @@ from gridgov.reports import Column, ReportTable
 from gridgov.tenancy import current_tenant_id
 
 from . import registers
-from .forms import READERS
 from .rules import tenant_zone
-from .salary import LEADER, T, approved_leave_days, months_held, pay, spans_held
+from .salary import LEADER, T, approved_leave_days, months_held, pay_records, recorded_pay, spans_held
 
 ZERO = Decimal(0)
 
@@ -50,6 +51,15 @@ def _grid_names(ids) -> dict[int, str]:
     return dict(db.session.execute(select(Grid.id, Grid.name).where(Grid.id.in_(list(ids)))).all()) if ids else {}
 
 
+def _readable(req, places) -> set[int]:
+    """Ids of the personal entries among ``places`` the report's login may read (the core's
+    scope: its tenant role among the kind's readers and, for field staff, in its grids)."""
+    if req.user is None:
+        return set()
+    scope = register_ops.place_read_scope(role_in(req.user, _tenant()), req.user.id)
+    return {p.id for p in places if scope.allows(p.kind, p.grid_id)}
+
+
 # -- salary statements ---------------------------------------------------------------------------
 
 def salary_statements(req) -> ReportTable:
@@ -59,11 +69,14 @@ def salary_statements(req) -> ReportTable:
                                                                                     AssessmentResult.subject_name)
     if req.subject_id:
         query = query.where(AssessmentResult.subject_id == req.subject_id)
-    rows = []
-    for r in db.session.scalars(query):
+    results = list(db.session.scalars(query))
+    records = pay_records([r.subject_id for r in results], run.period_start.year, tenant_zone())
+    rows, unrecorded = [], 0
+    for r in results:
         spans = spans_held(r.subject_id, run.period_start, run.period_end)
         months = months_held(spans, run.period_start.year)
-        base, withheld = pay(settings, len(months))
+        base, withheld, missing = recorded_pay(settings, records[r.subject_id], months)
+        unrecorded += len(missing)
         blocks = _grid_names({g for _, _, g in spans})
         rows.append({"leader": r.subject_name, "blocks": "、".join(sorted(blocks.values())), "months": len(months),
                      "base_paid": base, "withheld": withheld, "total": r.total, "grade": r.grade,
@@ -79,10 +92,15 @@ def salary_statements(req) -> ReportTable:
                  Column("payout", "年终发放", "Year-end payout", "money"),
                  Column("year_pay", "全年工资", "Year's pay", "money")],
         rows=rows,
-        notes=[req.title(f"基础工资 ¥{settings['leader_monthly_base']}/月，预留 ¥{settings['leader_monthly_withheld']}/月；"
+        notes=[req.title("基础工资与预留工资按每月工资记录的金额（当月1日按当时设置记录）；"
                          f"年终发放 = 预留 × min(得分, {settings['payout_cap']})/{settings['payout_cap']} ± 奖惩金额",
-                         f"Base ¥{settings['leader_monthly_base']}/month, withheld ¥{settings['leader_monthly_withheld']}/month; "
-                         f"payout = withheld × min(score, {settings['payout_cap']})/{settings['payout_cap']} ± rewards/penalties")])
+                         "Base and withheld pay at each month's pay record (recorded on the 1st at the settings "
+                         f"then); payout = withheld × min(score, {settings['payout_cap']})/{settings['payout_cap']} "
+                         "± rewards/penalties")]
+        + ([req.title(f"{unrecorded} 个在岗月尚无工资记录，按现行设置 ¥{settings['leader_monthly_base']}/"
+                      f"¥{settings['leader_monthly_withheld']} 计",
+                      f"{unrecorded} month(s) in post have no pay record yet and count at the current settings "
+                      f"¥{settings['leader_monthly_base']}/¥{settings['leader_monthly_withheld']}")] if unrecorded else []))
 
 
 # -- the four-month no-check-up list ---------------------------------------------------------------
@@ -92,17 +110,18 @@ def checkup_list(req) -> ReportTable:
     settings = get_settings(_tenant(), "family_planning")
     months = settings["checkup_overdue_months"]
     month = registers.checkup_month(first, months, req.grid_id)
-    reader = role_in(req.user, _tenant()) in READERS if req.user is not None else False
+    shown = _readable(req, [w for w, _ in month["listed"]])
     blocks = _grid_names({w.grid_id for w, _ in month["listed"]})
     end = registers.month_end(first)
     rows = []
     for woman, last in month["listed"]:
+        reader = woman.id in shown
         rows.append({"block": blocks.get(woman.grid_id, ""), "code": woman.code,
                      "name": woman.name if reader else "—",
                      "household": woman.attributes.get("household", "") if reader else "—",
                      "last_checkup": last, "months": ((end.year - last.year) * 12 + end.month - last.month) if last else None})
-    if reader:
-        register_ops.audit_place_reads([w for w, _ in month["listed"]], "report family_planning.checkup_list")
+    if shown:
+        register_ops.audit_place_reads([w for w, _ in month["listed"] if w.id in shown], "report family_planning.checkup_list")
         db.session.commit()  # the audit of a read stands even where the page itself commits nothing
     cleared = len(month["cleared"])
     notes = [req.title(f"本月上报 {len(rows)} 人（{months}个月未查体）；本月清理 {cleared} 人（上月上报 {month['previously_listed']} 人）；"
@@ -110,7 +129,7 @@ def checkup_list(req) -> ReportTable:
                        f"Listed {len(rows)} (no check-up for {months} months); cleared {cleared} of last month's "
                        f"{month['previously_listed']}; unregistered/nominal registrations cleared "
                        f"{registers.registrations_cleared(first, tenant_zone())}")]
-    if not reader:
+    if len(shown) < len(rows):
         notes.append(req.title("姓名为个人信息，仅向有权查阅的角色显示", "Names are personal data, shown to reader roles only"))
     return ReportTable(
         title=req.title(f"{months}个月未查体人员月报", f"Women without a check-up for {months} months"),
@@ -199,17 +218,17 @@ def visit_schedule(req) -> ReportTable:
                 Event.type == T + "visit", Event.place_id.in_([w.id for w in women]), ~superseded_condition())):
             if at.astimezone(zone).date() <= end:
                 visits[place].append(at.astimezone(zone).date())
-    reader = role_in(req.user, _tenant()) in READERS if req.user is not None else False
+    shown = _readable(req, women)
     blocks = _grid_names({w.grid_id for w in women})
     rows = []
     for w in women:
         due = registers.next_visit_due(w, interval, visits[w.id])
-        rows.append({"block": blocks.get(w.grid_id, ""), "code": w.code, "name": w.name if reader else "—",
+        rows.append({"block": blocks.get(w.grid_id, ""), "code": w.code, "name": w.name if w.id in shown else "—",
                      "last_visit": max(visits[w.id], default=None), "visits": len(visits[w.id]), "next_due": due,
                      "overdue": "逾期 overdue" if due <= end else ""})
     rows.sort(key=lambda r: (r["overdue"] == "", r["next_due"], r["code"]))
-    if reader:
-        register_ops.audit_place_reads(women, "report family_planning.visit_schedule")
+    if shown:
+        register_ops.audit_place_reads([w for w in women if w.id in shown], "report family_planning.visit_schedule")
         db.session.commit()
     return ReportTable(
         title=req.title("育龄妇女随访计划", "Visit schedule of women of childbearing age"),

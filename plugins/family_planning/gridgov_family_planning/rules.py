@@ -10,6 +10,8 @@ returns None or errors keyed by the field at fault.
 * 评分: a mark names a sub-item of the tenant's tree of the right kind, within its maximum; no
   assessor marks themselves (回避).
 * 随访/查体: the event's place is a woman of childbearing age.
+* 工资记录: one current ``monthly_pay`` per leader and month (amend it to correct), recorded by
+  the scheduled job or a tenant administrator.
 """
 from __future__ import annotations
 
@@ -145,4 +147,38 @@ def check_on_woman(event: dict, earlier: list[dict]):
     kind = db.session.scalar(select(Place.kind).where(Place.id == place)) if place else None
     if kind != "family_planning.woman":
         return {"place_id": ["names the woman of childbearing age (a family_planning.woman place)"]}
+    return None
+
+
+PAY = "family_planning.monthly_pay"
+
+
+def _recorder_role() -> str | None:
+    """The tenant role of the login recording, or None outside a request (the scheduled job)."""
+    from flask import g, has_request_context
+    from flask_login import current_user
+
+    from gridgov.operations.tenants import role_in
+
+    if not has_request_context():
+        return None
+    user = getattr(g, "api_user", None) or (current_user if current_user.is_authenticated else None)
+    return role_in(user, db.session.get(Tenant, current_tenant_id())) if user is not None else None
+
+
+def check_monthly_pay(event: dict, earlier: list[dict]):
+    role = _recorder_role()
+    if role is not None and role != "tenant_admin":
+        return {"type": [f"pay records are written by the monthly job or a tenant administrator, not role {role}"]}
+    person, month = event.get("subject_person_id"), event["payload"]["month"]
+    if person is None:
+        return {"subject_person_id": ["a pay record names the group leader paid (subject_person_id)"]}
+    if not event.get("amends_id"):
+        stored = db.session.scalar(select(Event.id).where(Event.type == PAY, _CURRENT, Event.subject_person_id == person,
+                                                          Event.payload["month"].as_string() == month).limit(1))
+        in_batch = any(r["type"] == PAY and r.get("subject_person_id") == person and r["payload"].get("month") == month
+                       for r in earlier)
+        if stored or in_batch:
+            return {"payload": {"month": [f"person {person} has a pay record for {month} already"
+                                          f"{f' (event {stored})' if stored else ''}; amend it"]}}
     return None

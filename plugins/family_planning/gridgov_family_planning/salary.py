@@ -1,8 +1,11 @@
 """Pay and the annual assessment of group leaders (居民小组长年终考核).
 
-Of ¥800 a month, ¥500 is paid monthly and ¥300 withheld (settings). At year end the withheld
-pool — what was actually withheld: one month's ¥300 for each month of the year in which the
-person held ``group_leader`` on at least one day — is paid as
+Of ¥800 a month, ¥500 is paid monthly and ¥300 withheld (settings). Each month's amounts are
+fixed in a pay record (``monthly_pay`` event, written on the 1st by the scheduled job at the
+settings then in force), so changing the settings changes the months to come, never a month
+recorded. At year end the withheld pool — what was actually withheld: the recorded withheld
+amount of each month of the year in which the person held ``group_leader`` on at least one day
+(a month not recorded yet at the current setting) — is paid as
 
     payout = pool × min(total, payout_cap) / payout_cap + rewards − penalties   (never below ¥0)
 
@@ -74,6 +77,91 @@ def months_held(spans, year: int) -> list[int]:
 def pay(settings, months: int) -> tuple[Decimal, Decimal]:
     """(base paid, withheld) for ``months`` months."""
     return (round_money(settings["leader_monthly_base"] * months), round_money(settings["leader_monthly_withheld"] * months))
+
+
+PAY = T + "monthly_pay"
+
+
+def pay_records(person_ids, year: int, tz) -> dict[int, dict[int, tuple[Decimal, Decimal]]]:
+    """{person: {month: (base, withheld)}} of the year's current ``monthly_pay`` records."""
+    out = defaultdict(dict)
+    if not person_ids:
+        return out
+    start, end = (dt.datetime.combine(dt.date(y, 1, 1), dt.time(), tz) for y in (year, year + 1))
+    for person, payload in db.session.execute(select(Event.subject_person_id, Event.payload).where(
+            Event.type == PAY, Event.subject_person_id.in_(list(person_ids)), Event.occurred_at >= start,
+            Event.occurred_at < end, ~superseded_condition()).order_by(Event.id)):
+        y, m = map(int, payload["month"].split("-"))
+        if y == year:
+            out[person][m] = (Decimal(payload["base"]), Decimal(payload["withheld"]))
+    return out
+
+
+def recorded_pay(settings, records: dict, months) -> tuple[Decimal, Decimal, list[int]]:
+    """(base paid, withheld, months without a record) for ``months``: each month at its pay
+    record's amounts, a month not recorded (not begun yet) at the settings' amounts."""
+    base = withheld = ZERO
+    missing = []
+    for m in months:
+        if m in records:
+            b, w = records[m]
+        else:
+            b, w = settings["leader_monthly_base"], settings["leader_monthly_withheld"]
+            missing.append(m)
+        base, withheld = base + b, withheld + w
+    return round_money(base), round_money(withheld), missing
+
+
+def pool_rule(records: dict, months, settings) -> str:
+    """How the withheld pool was made: "3 months × ¥300.00 + 9 months × ¥350.00 (not recorded yet)"."""
+    groups = defaultdict(int)
+    for m in months:
+        recorded = m in records
+        groups[(records[m][1] if recorded else settings["leader_monthly_withheld"], recorded)] += 1
+    return " + ".join(f"{n} months × ¥{w}{'' if recorded else ' (no pay record yet: current setting)'}"
+                      for (w, recorded), n in sorted(groups.items(), key=lambda x: (not x[0][1], x[0][0]))) or "0 months"
+
+
+def month_leaders(first: dt.date) -> dict[int, int]:
+    """{person: grid} of those holding ``group_leader`` on at least one day of the month."""
+    end = dt.date(first.year + (first.month == 12), first.month % 12 + 1, 1)
+    rows = db.session.execute(select(Assignment.person_id, Assignment.grid_id).where(
+        Assignment.role == LEADER, Assignment.starts_on < end,
+        or_(Assignment.ends_on.is_(None), Assignment.ends_on >= first)).order_by(Assignment.starts_on)).all()
+    return {p: g for p, g in rows}
+
+
+def record_month(first: dt.date, settings=None) -> list[int]:
+    """Write the month's pay record of each leader in post that month who has none yet, at the
+    amounts of the settings now in force. Safe to run again. Returns the new events' ids."""
+    from gridgov.models import Tenant
+    from gridgov.operations import events
+    from gridgov.operations.tenants import get_settings
+    from gridgov.tenancy import current_tenant_id
+
+    from .rules import tenant_zone
+
+    tz = tenant_zone()
+    settings = settings or get_settings(db.session.get(Tenant, current_tenant_id()), "family_planning")
+    month = f"{first.year}-{first.month:02d}"
+    leaders = month_leaders(first)
+    done = pay_records(list(leaders), first.year, tz)
+    items = [{"type": PAY, "grid_id": grid, "subject_person_id": person,
+              "occurred_at": dt.datetime.combine(first, dt.time(), tz).isoformat(),
+              "payload": {"month": month, "base": str(settings["leader_monthly_base"]),
+                          "withheld": str(settings["leader_monthly_withheld"])}}
+             for person, grid in sorted(leaders.items()) if first.month not in done.get(person, {})]
+    ids = []
+    for i in range(0, len(items), 500):
+        ids += events.record_batch(items[i:i + 500])[0]
+    return ids
+
+
+def record_monthly_pay() -> None:
+    """The scheduled job (1st of each month): this month's pay records."""
+    from .rules import tenant_zone
+
+    record_month(dt.datetime.now(tenant_zone()).date().replace(day=1))
 
 
 def payout(settings, pool: Decimal, total: Decimal, rewards: Decimal, penalties: Decimal) -> Decimal:
@@ -181,6 +269,9 @@ def score(facts) -> dict:
     visits_by_place = defaultdict(list)
     for eid, actor, _, at, _, place in _events(facts, ["visit"], people, column="actor"):
         visits_by_place[place].append((at.astimezone(facts.tz).date(), eid))
+    records = pay_records(people, year, facts.tz)
+    facts.log.append(["family_planning.pay", {str(p): {str(m): [str(b), str(w)] for m, (b, w) in sorted(v.items())}
+                                              for p, v in sorted(records.items())}])
     out = {}
     for person in people:
         required = sorted(d for first, last, _ in spans[person] for d in workdays.working_days_in(first, last)
@@ -247,12 +338,12 @@ def score(facts) -> dict:
             lines[cat].append(f"{key} {item['title_zh']} {pts}/{mx}: {rule}")
         total = sum(points.values(), ZERO)
         months = months_held(spans_held(person, facts.period_start, facts.period_end), year)
-        base, pool = pay(s, len(months))
+        base, pool, _ = recorded_pay(s, records[person], months)
         money = payout(s, pool, total, rewards, penalties)
         items = [ItemScore(cat, points[cat], "; ".join(lines[cat]), Evidence(event_ids=tuple(sorted(set(evidence[cat])))))
                  for cat in CATEGORIES]
         items.append(ItemScore("payout", None,
-                               f"pool ¥{pool} ({len(months)} months × ¥{s['leader_monthly_withheld']}) × "
+                               f"pool ¥{pool} ({pool_rule(records[person], months, s)}) × "
                                f"min({total}, {s['payout_cap']})/{s['payout_cap']} + ¥{rewards} − ¥{penalties}, floor ¥0",
                                Evidence(note=f"base paid monthly ¥{base}"), money=money))
         out[person] = SubjectScore(items=items, flags=flags)
