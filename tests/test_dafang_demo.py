@@ -27,31 +27,49 @@ def demo(tmp_path_factory):
 
 def whole_demo(grid_id=None, locale="zh") -> ReportRequest:
     """A request over every day of demo activity (which may straddle a month's end)."""
-    times = [e.occurred_at for e in db.session.scalars(select(Event))]
-    start = min(times).date() - dt.timedelta(days=2)
-    end = max(times).date() + dt.timedelta(days=5)
+    from sqlalchemy import func
+
+    first, last = db.session.execute(select(func.min(Event.occurred_at), func.max(Event.occurred_at))).one()
+    start = first.date() - dt.timedelta(days=2)
+    end = last.date() + dt.timedelta(days=5)
     return ReportRequest(run=None, period_start=start, period_end=end, grid_id=grid_id, subject_id=None,
                          locale=locale, user=None)
 
 
+TZ = dt.timezone(dt.timedelta(hours=8))  # Asia/Shanghai, the demo tenant's zone (no daylight saving)
+
+
 def test_hazard_chain_leaves_its_records(demo):
+    """The year's cases: most closed, the recent ones at every stage of the chain."""
     app, tenant_id = demo
     with app.app_context(), tenant_scope(tenant_id):
         cases = list(db.session.scalars(select(Case).where(Case.category == "dafang_fire.hazard")))
         units = {u.id: u.kind for u in db.session.scalars(select(Unit))}
-        assert len(cases) == 10
-        assert sum(c.state == "closed" for c in cases) == 4
+        months = {c.reported_at.astimezone(TZ).month for c in cases}
+        assert len(months) >= 10 and len(cases) >= 6 * len(months)
+        assert sum(c.state == "closed" for c in cases) > len(cases) // 2
+        assert any(c.state == "in_progress" for c in cases)
         public = [c for c in cases if c.source in ("hotline_96119", "public_web")]
-        assert len(public) == 2 and all(units[c.unit_id] == "fire_brigade" for c in public)
+        assert len(public) == len(months) and all(units[c.unit_id] == "fire_brigade" for c in public)
+        assert any(c.state == "dispatched" for c in public)
+        open_at = {units.get(c.unit_id) for c in cases if c.state == "handed_off"}
+        assert {"fire_brigade", "public_security_bureau"} <= open_at
         at_bureau = [c for c in cases if units.get(c.unit_id) == "public_security_bureau"]
-        assert len(at_bureau) == 1 and at_bureau[0].state == "handed_off"
-        letters = list(db.session.scalars(select(HandOff).where(HandOff.case_id == at_bureau[0].id).order_by(HandOff.id)))
-        assert [units[h.to_unit_id] for h in letters] == ["fire_brigade", "public_security_bureau"]
-        assert all(h.letter_number for h in letters)
+        for case in at_bureau:
+            letters = list(db.session.scalars(select(HandOff).where(HandOff.case_id == case.id).order_by(HandOff.id)))
+            assert [units[h.to_unit_id] for h in letters] == ["fire_brigade", "public_security_bureau"]
+            assert all(h.letter_number for h in letters)
         ledger = reports.hazard_ledger(whole_demo())
-        listed = [r for r in ledger.rows if r["listed_until"] is not None]
-        assert [r["number"] for r in listed] == [at_bureau[0].number]
-        assert len(ledger.rows) == 10
+        listed = {r["number"] for r in ledger.rows if r["listed_until"] is not None}
+        assert listed == {c.number for c in at_bureau}
+        assert len(ledger.rows) == len(cases)
+
+
+def _live(kind):
+    from gridgov.operations.events import superseded_condition
+
+    return list(db.session.scalars(select(Event).where(Event.type == "dafang_fire." + kind, Event.voids_id.is_(None),
+                                                       ~superseded_condition())))
 
 
 def test_headline_figures_add_up(demo):
@@ -60,13 +78,18 @@ def test_headline_figures_add_up(demo):
         table = reports.headline(whole_demo())
         total = table.rows[-1]
         assert total["grid"] == "合计"
-        assert total["fines"] == Decimal("35000.00")
-        assert total["penalty_decision"] == 2 and total["detention"] == 1 and total["people_detained"] == 1
-        assert total["three_stops"] == 1 and total["temporary_seal"] == 2
-        assert total["rectification_order"] == 8
-        assert total["hazards_found"] == 10 and total["rectified"] == 4
-        assert total["publicity"] == 8
-        assert total["units_checked"] == sum(r["units_checked"] for r in table.rows[:-1])
+        enforcement = _live("enforcement")
+        penalties = [e for e in enforcement if e.payload["measure"] == "penalty_decision"]
+        assert total["fines"] == sum((Decimal(e.payload["fine"]) for e in penalties), Decimal(0)) > 0
+        for measure in ("rectification_order", "temporary_seal", "three_stops", "penalty_decision", "detention"):
+            assert total[measure] == sum(e.payload["measure"] == measure for e in enforcement) > 0, measure
+        assert total["people_detained"] == sum(e.payload.get("people") or 0 for e in enforcement)
+        checks = _live("fire_check")
+        assert total["checks"] == len(checks)
+        assert total["units_checked"] == len({e.place_id for e in checks})
+        cases = list(db.session.scalars(select(Case).where(Case.category == "dafang_fire.hazard")))
+        assert total["hazards_found"] == len(cases) and total["rectified"] == sum(c.state == "closed" for c in cases)
+        assert total["publicity"] == len(_live("publicity"))
         for key in reports.FIGURES:
             assert total[key] == sum(r[key] for r in table.rows[:-1]), key
         # an area: one big grid only
@@ -76,15 +99,90 @@ def test_headline_figures_add_up(demo):
         assert area.rows[-1]["checks"] < total["checks"]
 
 
+def test_the_headline_area_covers_the_subtree(demo):
+    """A community's figures are its grid rooms' (two levels below the big grid); a village's
+    its own; the checks counted match the events recorded there."""
+    app, tenant_id = demo
+    with app.app_context(), tenant_scope(tenant_id):
+        checks = _live("fire_check")
+        community = db.session.scalar(select(Grid).where(Grid.name == "红旗社区"))
+        rooms = {g.id for g in db.session.scalars(select(Grid).where(Grid.parent_id == community.id))}
+        assert len(rooms) == 3
+        area = reports.headline(whole_demo(community.id))
+        assert [r["grid"] for r in area.rows] == ["大方镇派出所大网格", "合计"]
+        mine = [e for e in checks if e.grid_id in rooms | {community.id}]
+        assert area.rows[-1]["checks"] == len(mine) > 0
+        assert area.rows[-1]["units_checked"] == len({e.place_id for e in mine})
+        village = db.session.scalar(select(Grid).where(Grid.name == "双山村"))
+        row = reports.headline(whole_demo(village.id)).rows[-1]
+        assert row["checks"] == sum(e.grid_id == village.id for e in checks) > 0
+
+
 def test_station_quota_and_the_fatal_fire_veto(demo):
     app, tenant_id = demo
     with app.app_context(), tenant_scope(tenant_id):
         table = reports.station_monthly(whole_demo())
         rows = {r["station"]: r for r in table.rows}
         assert len(rows) == 33
-        assert rows["羊场镇派出所"]["veto"] == "一票否决" and rows["羊场镇派出所"]["deaths"] == 1
-        assert all(r["veto"] == "" for s, r in rows.items() if s != "羊场镇派出所")
+        vetoed = {s for s, r in rows.items() if r["veto"]}
+        assert vetoed == {"羊场镇派出所", "猫场镇派出所"}
+        assert (rows["猫场镇派出所"]["deaths"], rows["羊场镇派出所"]["deaths"]) == (1, 2)
+        assert all(r["veto"] == "一票否决" for s, r in rows.items() if s in vetoed)
         assert all(r["quota"] == 20 and r["met"] == ("是" if r["units_checked"] >= 20 else "否") for r in rows.values())
+
+
+def test_the_published_monthly_sheets_show_the_veto(demo):
+    """Every complete month is published; a station with a fatal fire in a village of its big
+    grid that month totals 0, graded 不合格, with no eligible rank; the year is computed, both
+    stations vetoed."""
+    from gridgov.models.assessment import AssessmentResult, AssessmentRun
+
+    app, tenant_id = demo
+    with app.app_context(), tenant_scope(tenant_id):
+        stations = {u.id: u.name for u in db.session.scalars(select(Unit).where(Unit.kind == "police_station"))}
+        runs = list(db.session.scalars(select(AssessmentRun).order_by(AssessmentRun.period_start)))
+        months = [r for r in runs if r.sheet == "dafang_fire.station_month"]
+        assert all(r.state == "published" for r in months[:-1]) and months[-1].state == "computed"
+        fires = {e.grid_id: e.occurred_at.astimezone(TZ).date() for e in _live("fatal_fire")}
+        vetoed_months = set()
+        for run in months:
+            results = list(db.session.scalars(select(AssessmentResult).where(AssessmentResult.run_id == run.id)))
+            assert {r.subject_id for r in results} == set(stations)
+            for r in results:
+                if r.vetoes:
+                    vetoed_months.add((stations[r.subject_id], run.period_start.month))
+                    assert (r.total, r.grade, r.eligible_rank) == (0, "fail", None)
+                else:
+                    assert r.eligible_rank is not None and r.total > 0
+        assert {m for _, m in vetoed_months} == {d.month for d in fires.values()}
+        assert {s for s, _ in vetoed_months} == {"羊场镇派出所", "猫场镇派出所"}
+        year = next(r for r in runs if r.sheet == "dafang_fire.station_year")
+        assert year.state == "computed"
+        results = list(db.session.scalars(select(AssessmentResult).where(AssessmentResult.run_id == year.id)))
+        assert {stations[r.subject_id] for r in results if r.vetoes} == {"羊场镇派出所", "猫场镇派出所"}
+
+
+def test_a_listing_day_is_the_tenant_s_day(demo):
+    """挂牌督办 at 23:30 Shanghai time on 3 March (15:30 UTC) is on 3 March: a deadline of 4 March
+    holds. At 00:30 on 4 March (16:30 UTC on the 3rd) the same deadline is refused, though the
+    UTC day is still the 3rd."""
+    from gridgov_dafang_fire.forms import _listing_check
+
+    app, tenant_id = demo
+    with app.app_context(), tenant_scope(tenant_id):
+        units = {u.id: u.kind for u in db.session.scalars(select(Unit))}
+        case = next(c for c in db.session.scalars(select(Case).where(Case.category == "dafang_fire.hazard"))
+                    if units.get(c.unit_id) == "public_security_bureau")
+
+        def event(when):
+            return {"type": "dafang_fire.government_listing", "occurred_at": when,
+                    "payload": {"case_number": case.number, "deadline": dt.date(2026, 3, 4)}}
+
+        late_evening = dt.datetime(2026, 3, 3, 23, 30, tzinfo=TZ)
+        assert _listing_check(event(late_evening.astimezone(dt.timezone.utc)), []) is None
+        after_midnight = dt.datetime(2026, 3, 3, 16, 30, tzinfo=dt.timezone.utc)
+        assert "deadline" in _listing_check(event(after_midnight), [])
+        assert "deadline" in _listing_check(event(dt.datetime(2026, 3, 4, 0, 30, tzinfo=TZ)), [])
 
 
 def test_grid_responsibility_flags_a_room_staffed_otherwise(demo):

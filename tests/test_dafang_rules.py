@@ -80,7 +80,11 @@ def test_check_and_publicity_fields():
 
 def test_settings_defaults_and_bounds():
     assert Settings().load({}) == {"hazard_hotline": "96119", "station_monthly_quota": 20,
-                                   "room_officers": 2, "room_assistants": 1}
+                                   "room_officers": 2, "room_assistants": 1,
+                                   "grade_bands": {"excellent": 95, "good": 85, "pass": 65}}
+    with pytest.raises(ValidationError) as exc:
+        Settings().load({"grade_bands": {"good": 99}})  # above 优秀
+    assert "grade_bands" in exc.value.messages
     with pytest.raises(ValidationError) as exc:
         Settings().load({"station_monthly_quota": -1, "room_officers": 21, "hazard_hotline": "call us"})
     assert {"station_monthly_quota", "room_officers", "hazard_hotline"} <= set(exc.value.messages)

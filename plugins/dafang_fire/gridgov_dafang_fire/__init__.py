@@ -16,7 +16,8 @@ This module wires the scheme together; each part reads on its own:
 * :mod:`.forms` — the record book (checks, publicity), enforcement, fatal fires, government listing;
 * :mod:`.hazards` — hazard cases on the core's case workflow and the hand-off chain;
 * :mod:`.reports` — headline figures, station quota and veto, hazard ledger, grid responsibility;
-* :mod:`.demo` — the county's grids, registers and a fortnight of activity.
+* :mod:`.sheets` — the stations' monthly and yearly assessment against the quota, with the veto;
+* :mod:`.demo` — the county's grids, registers and the year's activity to date.
 
 Roles and place kinds (the unit and site register, key units marked by their kind) are here.
 """
@@ -103,6 +104,13 @@ def gridgov_reports():
     from .reports import REPORTS
 
     return list(REPORTS)
+
+
+@hookimpl
+def gridgov_assessment_sheets():
+    from .sheets import SHEETS
+
+    return list(SHEETS)
 
 
 @hookimpl

@@ -1,11 +1,15 @@
 """The Dafang demo, shaped like the county: 34 big grids (the fire brigade's and 33 township police
 stations'), 378 small grids (Dafang town's 8 communities and 370 villages), the town's 19 grid
 rooms (two officers and one assistant each), 103 key units and 2 key construction sites on the
-brigade's list; the brigade chief the source names (左炜); listed units in every grid room and in
-the first three villages of each township; a fortnight of checks with the hazard cases they found
-(rectified, handed to the brigade, reported to the county bureau and listed by the government,
-reported by the public on 96119), enforcement measures, publicity sessions and one fatal fire
-(the veto). Township names follow Dafang's; villages, units and people are made up."""
+brigade's list; the brigade chief the source names (左炜); two listed units in every grid room and
+village. The year to date: the brigade's monthly focused sweep of its list; each station's checks
+of its listed units (some stations keep to the monthly quota, some fall short); every month
+hazard cases along the chain (rectified, handed to the brigade in writing, reported to the county
+bureau and listed by the government with a deadline, reported by the public on 96119 or online),
+the older ones closed, the recent ones still at their stage; enforcement measures, publicity
+sessions, two fatal fires (the veto); the stations' monthly assessment published for every
+complete month, the year's computed. Township names follow Dafang's; villages, units and people
+are made up."""
 
 COMMUNITIES = [("红旗社区", 3), ("顺德社区", 3), ("奢香社区", 2), ("慕俄格社区", 2), ("九驿社区", 3),
                ("北门社区", 2), ("南门社区", 2), ("东关社区", 2)]
@@ -55,10 +59,13 @@ def load(loader):
     villages = [village for n, township in enumerate(townships(), 2)
                 for village in _township(loader, county, bureau, n, *township)]
     key_units = _key_units(loader, brigade_grid, rooms, villages)
-    listed = _listed_units(loader, rooms + [v for v in villages if v[2] <= 3])
-    _checks(loader, key_units, inspectors, listed)
+    listed = _listed_units(loader, [(grid, officer) for grid, officer, *_ in rooms + villages])
+    months = _months(loader)  # January to this month (the demo assumes it is not 1 January)
+    _checks(loader, months, key_units, inspectors, listed)
     loader.login("staff", "field_staff", person=rooms[0][1])
-    _activity(loader, key_units, inspectors, listed)
+    _activity(loader, months, key_units, inspectors, listed)
+    loader.flush_events()
+    _assess(loader, months)
 
 
 def _locality(grid) -> str:
@@ -117,6 +124,31 @@ def _township(loader, county, bureau, n, township, village_names):
     return [(village, officer, v) for v, village in grids]
 
 
+def _places(loader, rows) -> list:
+    """Register entries written in one flush: each row's attributes loaded and dumped through
+    the kind's schema (:class:`UnitAttributes`, as the register's create does), the codes unique
+    by construction, an audit entry each. The core has no batch path for places; one by one,
+    the register's per-row checks and flushes took most of the demo's time."""
+    from gridgov.extensions import db
+    from gridgov.models import Place
+    from gridgov.models.base import to_json_safe
+    from gridgov.operations import audit
+
+    from . import UnitAttributes
+
+    schema = UnitAttributes()
+    places = [Place(tenant_id=loader.tenant.id, kind=loader.key(kind), code=code, name=name, grid_id=grid.id,
+                    address="", attributes=to_json_safe(schema.dump(schema.load(attributes))))
+              for kind, code, name, grid, attributes in rows]
+    db.session.add_all(places)
+    db.session.flush()
+    for place, (_, _, _, grid, _) in zip(places, rows):
+        place.grid = grid
+        audit.record("create", place, changes={"kind": place.kind, "code": place.code, "name": place.name,
+                                               "grid_id": place.grid_id, "attributes": place.attributes})
+    return places
+
+
 def _key_units(loader, brigade_grid, rooms, villages):
     """The brigade's list: 103 key units — the named ones in Dafang town's grid rooms, the rest
     in the townships' seats (first villages) — and key construction sites."""
@@ -125,123 +157,193 @@ def _key_units(loader, brigade_grid, rooms, villages):
     others = [(f"{_locality(seats[k % len(seats)])}{KEY_CATEGORIES[k % len(KEY_CATEGORIES)]}{k // len(seats) + 1}号",
                KEY_CATEGORIES[k % len(KEY_CATEGORIES)], seats[k % len(seats)])
               for k in range(KEY_UNITS_TOTAL - len(named))]
-    places = [loader.place("key_unit", f"DF-ZD{k:03d}", name, grid, category=category,
-                           responsible_person=loader.person_name(), checked_by="brigade")
-              for k, (name, category, grid) in enumerate(named + others, 1)]
-    places += [loader.place("construction_site", f"DF-GD{k:03d}", name, brigade_grid, category="在建工程",
-                            responsible_person=loader.person_name(), checked_by="brigade")
-               for k, name in enumerate(SITES, 1)]
-    return places
+    rows = [("key_unit", f"DF-ZD{k:03d}", name, grid,
+             {"category": category, "responsible_person": loader.person_name(), "checked_by": "brigade"})
+            for k, (name, category, grid) in enumerate(named + others, 1)]
+    rows += [("construction_site", f"DF-GD{k:03d}", name, brigade_grid,
+              {"category": "在建工程", "responsible_person": loader.person_name(), "checked_by": "brigade"})
+             for k, name in enumerate(SITES, 1)]
+    return _places(loader, rows)
 
 
 def _listed_units(loader, grids):
     """Two units on the station's list in every grid room and village, with the officer who
-    checks them."""
-    listed = []
-    for grid, officer, *_ in grids:
+    checks them: [(place, grid, officer, big grid id)]."""
+    rows, owners = [], []
+    for grid, officer in grids:
         for k, (name, category) in enumerate(loader.random.sample(LISTED, 2), 1):
-            place = loader.place("listed_unit", f"DF-LG-{grid.code}-{k}", f"{_locality(grid)}{name}", grid,
-                                 category=category, responsible_person=loader.person_name(), checked_by="station")
-            listed.append((place, grid, officer))
-    return listed
+            rows.append(("listed_unit", f"DF-LG-{grid.code}-{k}", f"{_locality(grid)}{name}", grid,
+                         {"category": category, "responsible_person": loader.person_name(), "checked_by": "station"}))
+            owners.append((grid, officer, (grid.ancestor_ids + [grid.id])[1]))
+    return [(place, *owner) for place, owner in zip(_places(loader, rows), owners)]
 
 
-def _checks(loader, key_units, inspectors, listed):
-    """The brigade's focused sweep of its list at the start of the fortnight; the grid rooms' and
-    area officers' daily checks of the units they list."""
+def _months(loader):
+    """[(first day of the month, its weekdays before today)] from January to this month."""
+    import datetime as dt
+
+    out, first = [], loader.year_start
+    while first < loader.today:
+        nxt = (first.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
+        days = [first + dt.timedelta(days=n) for n in range((min(nxt, loader.today) - first).days)]
+        weekdays = [d for d in days if d.weekday() < 5]
+        if weekdays:
+            out.append((first, weekdays))
+        first = nxt
+    return out
+
+
+def _checks(loader, months, key_units, inspectors, listed):
+    """The brigade's focused sweep of its list on the first weekday of every month; each
+    station's checks of its listed units, spread over the month's weekdays — a station keeps its
+    own pace (some check every unit every month, some fall short of the quota)."""
+    from collections import defaultdict
+
     rnd = loader.random
-    days = loader.recent_weekdays(10)
-    for place in key_units:
-        hazards = rnd.choice((0, 0, 1, 2))
-        loader.event("fire_check", place.grid, loader.at(days[0], rnd.choice((9, 10, 14, 15))),
-                     {"sweep": "monthly_focused", "hazards_found": hazards,
-                      "note": rnd.choice(NOTES) if hazards else ""},
-                     actor=rnd.choice(inspectors), place=place)
-    for day in days:
-        for place, grid, officer in rnd.sample(listed, 6):
-            hazards = rnd.choice((0, 0, 0, 1, 2))
-            loader.event("fire_check", grid, loader.at(day, rnd.choice((9, 10, 15, 16))),
-                         {"sweep": "daily", "hazards_found": hazards, "note": rnd.choice(NOTES) if hazards else ""},
-                         actor=officer, place=place)
+    by_station = defaultdict(list)
+    for place, grid, officer, big in listed:
+        by_station[big].append((place, grid, officer))
+    pace = {big: rnd.choice((0.6, 0.75, 0.85, 0.9, 1.0, 1.0, 1.0)) for big in sorted(by_station)}
+    for first, days in months:
+        share = len(days) / 21
+        for place in key_units:
+            hazards = rnd.choice((0, 0, 1, 2))
+            loader.event("fire_check", place.grid, loader.at(days[0], rnd.choice((9, 10, 14, 15))),
+                         {"sweep": "monthly_focused", "hazards_found": hazards,
+                          "note": rnd.choice(NOTES) if hazards else ""},
+                         actor=rnd.choice(inspectors), place=place)
+        for big, units in sorted(by_station.items()):
+            count = min(len(units), round(len(units) * pace[big] * share * rnd.uniform(0.9, 1.05)))
+            for place, grid, officer in rnd.sample(units, count):
+                hazards = rnd.choice((0, 0, 0, 1, 2))
+                loader.event("fire_check", grid, loader.at(rnd.choice(days), rnd.choice((9, 10, 15, 16))),
+                             {"sweep": "daily", "hazards_found": hazards, "note": rnd.choice(NOTES) if hazards else ""},
+                             actor=officer, place=place)
 
 
 HAZARDS = ["消防车通道被占用", "自动喷水灭火系统瘫痪", "疏散楼梯堆放可燃物", "电气线路老化", "消防控制室无人值守",
            "安全出口上锁", "厨房排油烟管道未清洗", "易燃易爆品违规存放"]
-# How far each demo hazard has got: the core's steps, then the source's hand-offs.
-HAZARD_PLAN = ("closed", "closed", "closed", "in_progress", "brigade", "bureau", "closed", "brigade")
+# Each month's hazards and how far each goes: (step, days after the report) — a step is taken
+# only once its day has come, so the recent months' cases are still on their way.
+HAZARD_PLAN = (
+    (("rectify", 0), ("resolve", 6), ("verify", 7), ("close", 8)),
+    (("rectify", 0), ("resolve", 10), ("verify", 11), ("close", 12)),
+    (("rectify", 0), ("resolve", 25), ("verify", 26), ("close", 27)),
+    (("rectify", 0), ("brigade", 1), ("start", 5), ("resolve", 20), ("verify", 21), ("close", 22)),
+    (("rectify", 0), ("brigade", 1), ("bureau", 2), ("listing", 3), ("start", 15), ("resolve", 70), ("verify", 71),
+     ("close", 72)),
+)
+PUBLIC = (("hotline_96119", "楼下商铺夜间堆放液化气罐"), ("public_web", "小区消防栓无水"),
+          ("hotline_96119", "出租屋电动车室内充电"), ("public_web", "网吧安全出口被锁"))
+MEASURES = (("three_stops", {}), ("penalty_decision", {"fine": "5000.00"}), ("temporary_seal", {}),
+            ("penalty_decision", {"fine": "30000.00"}), ("detention", {"people": 1}),
+            ("penalty_decision", {"fine": "10000.00"}))
+FATAL_FIRES = (("猫场镇", 3, 1, "民房火灾，一人死亡"), ("羊场镇", -2, 2, "村民自建房火灾，两人死亡"))
 
 
-def _activity(loader, key_units, inspectors, listed):
-    """Hazard cases along the chain, enforcement, publicity and a fatal fire, over the fortnight."""
+def _activity(loader, months, key_units, inspectors, listed):
+    """Every month: hazard cases along the chain with their rectification orders, a public
+    report, enforcement measures, publicity sessions; two fatal fires in villages."""
     import datetime as dt
 
     from sqlalchemy import select
 
     from gridgov.extensions import db
     from gridgov.models import User
+    from gridgov.models.base import utcnow
     from gridgov.operations import cases as case_ops
 
     from . import hazards
 
+    rnd = loader.random
+    now = utcnow()
     admin = db.session.scalar(select(User).where(User.username == f"{loader.tenant.slug}-admin"))
-    days = loader.recent_weekdays(10)
     brigade = hazards.unit_of_kind(hazards.BRIGADE_KIND)
-    places = [(p, g) for p, g, _ in listed[:len(HAZARD_PLAN)]] + [(p, p.grid) for p in key_units[:10]]
-    for k, step in enumerate(HAZARD_PLAN):
-        place, grid = places[k]
-        at = loader.at(days[k % 4], 10)
-        case = hazards.report_hazard({"grid_id": grid.id, "place_id": place.id, "description": HAZARDS[k],
-                                      "reported_at": at.isoformat()}, actor=admin)
-        case_ops.accept(case, actor=admin, at=at + dt.timedelta(hours=1))
-        case_ops.dispatch(case, actor=admin, at=at + dt.timedelta(hours=2),
-                          unit_id=brigade.id if place.attributes.get("checked_by") == "brigade" else None)
-        case_ops.start(case, actor=admin, at=at + dt.timedelta(hours=3), note="责令单位整改")
-        loader.event("enforcement", grid, at + dt.timedelta(hours=3),
-                     {"measure": "rectification_order", "document_number": f"大公（消）责改字〔{days[0].year}〕{k + 1}号",
-                      "case_number": case.number}, actor=inspectors[0], place=place)
-        if step == "closed":
-            for n, action in enumerate(("resolve", "verify", "close"), 1):
-                getattr(case_ops, action)(case, actor=admin, at=at + dt.timedelta(days=n + 1))
-        elif step in ("brigade", "bureau"):
-            if case.unit_id != brigade.id:
-                hazards.refer_to_brigade(case, actor=admin, letter_number=f"大方派移〔{days[0].year}〕{k + 1}号",
-                                         letter_text=f"{place.name}{HAZARDS[k]}，派出所无法督促整改，书面移交消防大队。",
-                                         at=at + dt.timedelta(days=1))
-            if step == "bureau":
-                hazards.report_to_bureau(case, actor=admin, letter_number=f"大消报〔{days[0].year}〕{k + 1}号",
-                                         at=at + dt.timedelta(days=2))
-                loader.event("government_listing", grid, at + dt.timedelta(days=3),
-                             {"case_number": case.number, "deadline": (days[0] + dt.timedelta(days=60)).isoformat(),
-                              "document_number": f"大府督〔{days[0].year}〕1号"}, place=place)
-                loader.event("enforcement", grid, at + dt.timedelta(days=2),
-                             {"measure": "temporary_seal", "document_number": f"大公（消）临封字〔{days[0].year}〕1号",
-                              "case_number": case.number}, actor=inspectors[0], place=place)
-    for k, (source, text) in enumerate((("hotline_96119", "楼下商铺夜间堆放液化气罐"), ("public_web", "小区消防栓无水"))):
-        place, grid = places[-1 - k]
-        at = loader.at(days[5 + k], 15)
-        hazards.report_public_hazard({"source": source, "grid_id": grid.id, "description": text,
-                                      "reporter_name": loader.person_name(), "reported_at": at.isoformat()},
-                                     actor=admin, at=at + dt.timedelta(hours=1))
-    year = days[0].year
-    measures = [("three_stops", {}), ("penalty_decision", {"fine": "5000.00"}),
-                ("penalty_decision", {"fine": "30000.00"}), ("detention", {"people": 1}),
-                ("temporary_seal", {})]
-    for k, (measure, extra) in enumerate(measures):
-        place, grid = places[3 + k]
-        loader.event("enforcement", grid, loader.at(days[6 + k % 4], 11),
-                     {"measure": measure, "document_number": f"大公（消）{measure[:2]}字〔{year}〕{k + 1}号", **extra},
-                     actor=inspectors[k % 2], place=place)
-    for k, (place, grid) in enumerate(places[:8]):
-        loader.event("publicity", grid, loader.at(days[k % 10], 16),
-                     {"topic": "冬春火灾防控宣传", "audience": 40 + 15 * k}, actor=inspectors[k % 2])
-    township = next(g for g in _big_grids(loader) if g.name.startswith("羊场镇"))
-    loader.event("fatal_fire", township, loader.at(days[7], 3), {"deaths": 1, "note": "民房火灾，一人死亡"})
-
-
-def _big_grids(loader):
-    from sqlalchemy import select
-
-    from gridgov.extensions import db
+    n = 0
+    for m, (first, days) in enumerate(months):
+        year = first.year
+        for k, plan in enumerate(HAZARD_PLAN):
+            n += 1
+            place, grid, *_ = rnd.choice(listed) if k != 2 else (rnd.choice(key_units), None)
+            grid = grid or place.grid
+            # this month's cases in its last days, so some are still on their way
+            day = days[max(-len(days), -1 - k)] if m == len(months) - 1 else days[min(len(days) - 1, 2 * k)]
+            at = loader.at(day, 10)
+            case = hazards.report_hazard({"grid_id": grid.id, "place_id": place.id, "description": rnd.choice(HAZARDS),
+                                          "reported_at": at.isoformat()}, actor=admin)
+            case_ops.accept(case, actor=admin, at=at + dt.timedelta(hours=1))
+            case_ops.dispatch(case, actor=admin, at=at + dt.timedelta(hours=2),
+                              unit_id=brigade.id if place.attributes.get("checked_by") == "brigade" else None)
+            for step, offset in plan:
+                when = at + dt.timedelta(days=offset, hours=3)
+                if when >= now:
+                    break
+                if step == "rectify":
+                    case_ops.start(case, actor=admin, at=when, note="责令单位整改")
+                    loader.event("enforcement", grid, when,
+                                 {"measure": "rectification_order", "case_number": case.number,
+                                  "document_number": f"大公（消）责改字〔{year}〕{n}号"}, actor=inspectors[0], place=place)
+                elif step == "brigade":
+                    if case.unit_id == brigade.id:
+                        continue
+                    hazards.refer_to_brigade(case, actor=admin, letter_number=f"大方派移〔{year}〕{n}号",
+                                             letter_text=f"{place.name}{case.description}，派出所无法督促整改，书面移交消防大队。",
+                                             at=when)
+                elif step == "bureau":
+                    hazards.report_to_bureau(case, actor=admin, letter_number=f"大消报〔{year}〕{n}号", at=when)
+                    loader.event("enforcement", grid, when,
+                                 {"measure": "temporary_seal", "case_number": case.number,
+                                  "document_number": f"大公（消）临封字〔{year}〕{n}号"}, actor=inspectors[0], place=place)
+                elif step == "listing":
+                    loader.event("government_listing", grid, when,
+                                 {"case_number": case.number, "document_number": f"大府督〔{year}〕{m + 1}号",
+                                  "deadline": (when.date() + dt.timedelta(days=60)).isoformat()}, place=place)
+                else:
+                    getattr(case_ops, step)(case, actor=admin, at=when)
+        source, text = PUBLIC[m % len(PUBLIC)]
+        place, grid, *_ = rnd.choice(listed)
+        at = loader.at(days[-1], 15)
+        case = hazards.report_public_hazard({"source": source, "grid_id": grid.id, "description": text,
+                                             "reporter_name": loader.person_name(), "reported_at": at.isoformat()},
+                                            actor=admin, at=at + dt.timedelta(hours=1))
+        if at + dt.timedelta(days=6) < now:
+            for offset, step in enumerate(("start", "resolve", "verify", "close"), 2):
+                getattr(case_ops, step)(case, actor=admin, at=at + dt.timedelta(days=offset))
+        for k, (measure, extra) in enumerate(MEASURES[m % 3::3] if m % 2 else MEASURES[m % 3:m % 3 + 1]):
+            place, grid, *_ = rnd.choice(listed)
+            loader.event("enforcement", grid, loader.at(rnd.choice(days), 11),
+                         {"measure": measure, "document_number": f"大公（消）{measure[:2]}字〔{year}〕{m + 1}-{k + 1}号",
+                          **extra}, actor=inspectors[k % 2], place=place)
+        for k in range(3):
+            place, grid, *_ = rnd.choice(listed)
+            loader.event("publicity", grid, loader.at(rnd.choice(days), 16),
+                         {"topic": rnd.choice(("冬春火灾防控宣传", "消防安全进村入户", "“119”消防宣传月")),
+                          "audience": rnd.randrange(30, 300)}, actor=inspectors[k % 2])
     from gridgov.models import Grid
 
-    return list(db.session.scalars(select(Grid).where(Grid.level == 1).order_by(Grid.code)))
+    for township, month, deaths, note in FATAL_FIRES:
+        first, days = months[max(-len(months), min(month, len(months) - 1))]
+        big = db.session.scalar(select(Grid.id).where(Grid.name == f"{township}派出所大网格"))
+        village = next(grid for _, grid, _, station in listed if station == big and grid.parent_id == big)
+        loader.event("fatal_fire", village, loader.at(days[len(days) // 2], 3), {"deaths": deaths, "note": note})
+
+
+def _assess(loader, months):
+    """The stations' monthly assessment for every complete month, computed and published; the
+    current month's and the year's computed (not yet published)."""
+    from sqlalchemy import select
+
+    from gridgov.assessment import operations as runs
+    from gridgov.extensions import db
+    from gridgov.models import User
+
+    admin = db.session.scalar(select(User).where(User.username == f"{loader.tenant.slug}-admin"))
+    for first, _ in months:
+        run = runs.create_run(sheet="dafang_fire.station_month", period_start=first, user=admin,
+                              note=f"{first.month}月网上监管考核")
+        runs.compute_now(run, admin)
+        if first.month != loader.today.month:
+            runs.publish(run, admin)
+    run = runs.create_run(sheet="dafang_fire.station_year", period_start=loader.year_start, user=admin,
+                          note=f"{loader.year_start.year}年度考核（截至目前）")
+    runs.compute_now(run, admin)

@@ -93,6 +93,19 @@ class GovernmentListingPayload(Schema):
     note = fields.String(load_default="", validate=NOTE)
 
 
+def listing_day(occurred_at) -> "dt.date":
+    """The local day (the tenant's time zone, Asia/Shanghai by default) of a listing: a listing
+    at 23:30 Shanghai time on 3 March is on 3 March, though it is 15:30 UTC."""
+    import datetime as dt
+    from zoneinfo import ZoneInfo
+
+    from gridgov.reports import tenant_tz
+
+    if occurred_at.tzinfo is None:
+        occurred_at = occurred_at.replace(tzinfo=dt.timezone.utc)
+    return occurred_at.astimezone(ZoneInfo(tenant_tz())).date()
+
+
 def _listing_check(event: dict, earlier: list) -> dict | None:
     from .hazards import CATEGORY
 
@@ -109,8 +122,8 @@ def _listing_check(event: dict, earlier: list) -> dict | None:
     if isinstance(deadline, str):
         import datetime as dt
         deadline = dt.date.fromisoformat(deadline)
-    if deadline is not None and deadline <= event["occurred_at"].date():
-        return {"deadline": ["the deadline must be after the day of the listing"]}
+    if deadline is not None and deadline <= listing_day(event["occurred_at"]):
+        return {"deadline": ["the deadline must be after the day of the listing (in the tenant's time zone)"]}
     if any(e["type"] == event["type"] and e["payload"].get("case_number") == number for e in earlier):
         return {"case_number": [f"case {number} is listed twice in this batch"]}
     return None

@@ -20,11 +20,13 @@ from collections import Counter, defaultdict
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import Float, Integer, Numeric, and_, case, cast, distinct, func, or_, select
+from sqlalchemy.orm import aliased
 
 from gridgov.extensions import db
 from gridgov.models import Assignment, Case, Event, Grid, Person, Place, Unit
 from gridgov.models.cases import HandOff
+from gridgov.models.grids import PATH_END
 from gridgov.operations import tenants as tenant_ops
 from gridgov.operations.cases import STATES
 from gridgov.operations.events import superseded_condition
@@ -55,60 +57,100 @@ def _grids() -> dict[int, Grid]:
     return {g.id: g for g in db.session.scalars(select(Grid))}
 
 
-def _big_of(grid: Grid) -> int | None:
-    """The big grid (level 1) a grid lies in, None for the county."""
-    ids = grid.ancestor_ids + [grid.id]
-    return ids[1] if len(ids) > 1 else None
-
-
 def _area(request, grids) -> set[int]:
     if request.grid_id is None:
         return set(grids)
     return {g.id for g in grids.values() if request.grid_id in g.ancestor_ids + [g.id]}
 
 
-def _events(types, start, end, area) -> list[Event]:
-    return list(db.session.scalars(select(Event).where(
-        Event.type.in_([P + t for t in types]), Event.occurred_at >= start, Event.occurred_at < end,
-        Event.grid_id.in_(area), Event.voids_id.is_(None), ~superseded_condition()).order_by(Event.id)))
-
-
 FIGURES = ["units_checked", "checks", "hazards_found", "rectified", *MEASURES, "fines", "people_detained",
            "publicity"]
 
 
-def headline_figures(start, end, area, grids) -> dict[int | None, dict]:
-    """{big grid id: figures}: what the headline report shows, per big grid of the area."""
-    out: dict = defaultdict(lambda: {k: Decimal(0) if k == "fines" else 0 for k in FIGURES})
-    units: dict = defaultdict(set)
-    for e in _events(("fire_check", "enforcement", "publicity"), start, end, area):
-        row = out[_big_of(grids[e.grid_id])]
-        if e.type == P + "fire_check":
-            row["checks"] += 1
-            if e.place_id is not None:
-                units[_big_of(grids[e.grid_id])].add(e.place_id)
-        elif e.type == P + "publicity":
-            row["publicity"] += 1
-        else:
-            measure = e.payload["measure"]
-            row[measure] += 1
-            if measure == "penalty_decision":
-                row["fines"] += Decimal(str(e.payload["fine"]))
-            if measure == "detention":
-                row["people_detained"] += int(e.payload.get("people") or 0)
-    for big, places in units.items():
-        out[big]["units_checked"] = len(places)
-    cases = db.session.execute(select(Case.grid_id, Case.reported_at, Case.closed_at).where(
-        Case.category == CATEGORY, Case.grid_id.in_(area),
-        or_(and_(Case.reported_at >= start, Case.reported_at < end),
-            and_(Case.closed_at >= start, Case.closed_at < end)))).all()
-    for grid_id, reported, closed in cases:
-        row = out[_big_of(grids[grid_id])]
-        if start <= reported < end:
-            row["hazards_found"] += 1
-        if closed is not None and start <= closed < end:
-            row["rectified"] += 1
+def _zero() -> dict:
+    return {k: Decimal(0) if k == "fines" else 0 for k in FIGURES}
+
+
+def _big_grid_pairs(area_root: int | None):
+    """SQL: (grid_id, big_id) for every grid of the area — ``area_root``'s subtree (a path range,
+    one indexed query), the whole tenant when None — with the big grid (level 1) it lies in;
+    ``big_id`` NULL for the county itself."""
+    place, big, root = aliased(Grid), aliased(Grid), aliased(Grid)
+    query = select(place.id.label("grid_id"), big.id.label("big_id")).select_from(place).outerjoin(
+        big, and_(big.level == 1, place.path >= big.path, place.path < big.path + PATH_END))
+    if area_root is not None:
+        query = query.join(root, and_(root.id == area_root, place.path >= root.path,
+                                      place.path < root.path + PATH_END))
+    return query.subquery()
+
+
+def _cents(element):
+    """A payload amount (decimal string) as SQL, exact: NUMERIC on PostgreSQL, elsewhere an
+    INTEGER count of fen (summed without float error)."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        return cast(element.as_string(), Numeric(16, 2))
+    return cast(func.round(cast(element.as_string(), Float) * 100), Integer)
+
+
+def _yuan(value) -> Decimal:
+    if value is None:
+        return Decimal("0.00")
+    if db.session.get_bind().dialect.name == "postgresql":
+        return Decimal(value).quantize(Decimal("0.01"))
+    return (Decimal(int(value)) / 100).quantize(Decimal("0.01"))
+
+
+def headline_figures(start, end, area_root: int | None) -> dict[int | None, dict]:
+    """{big grid id (None: the county itself): figures} for the events and hazard cases of the
+    area (the subtree of ``area_root``, or everything) in ``[start, end)``, counted by the
+    database: one grouped query for the events, one for the cases. Units checked = distinct
+    units (places) checked; the other figures count records dated in the period."""
+    pairs = _big_grid_pairs(area_root)
+    out: dict = defaultdict(_zero)
+    enforcement = Event.type == P + "enforcement"
+    live = [Event.occurred_at >= start, Event.occurred_at < end, Event.voids_id.is_(None), ~superseded_condition()]
+    kinds = (P + "fire_check", P + "enforcement", P + "publicity")
+    # the rows' fields first (a derived table), then one GROUP BY over plain columns
+    inner = (select(pairs.c.big_id.label("big"), Event.type.label("kind"), Event.id.label("eid"),
+                    Event.place_id.label("place"),
+                    case((enforcement, Event.payload["measure"].as_string()), else_="").label("measure"),
+                    case((enforcement, _cents(Event.payload["fine"]))).label("fine"),
+                    case((enforcement, cast(Event.payload["people"].as_string(), Integer))).label("people"))
+             .join(pairs, pairs.c.grid_id == Event.grid_id).where(Event.type.in_(kinds), *live).subquery())
+    groups = (inner.c.big, inner.c.kind, inner.c.measure)
+    rows = db.session.execute(select(*groups, func.count(inner.c.eid), func.count(distinct(inner.c.place)),
+                                     func.sum(inner.c.fine), func.sum(inner.c.people)).group_by(*groups)).all()
+    for big, kind, what, count, places, fines, people in rows:
+        row = out[big]
+        if kind == P + "fire_check":
+            row["checks"] += count
+            row["units_checked"] += places  # a place lies in one grid, hence in one big grid
+        elif kind == P + "publicity":
+            row["publicity"] += count
+        elif what in MEASURES:
+            row[what] += count
+            row["fines"] += _yuan(fines) if what == "penalty_decision" else 0
+            row["people_detained"] += int(people or 0) if what == "detention" else 0
+    found = and_(Case.reported_at >= start, Case.reported_at < end)
+    closed = and_(Case.closed_at >= start, Case.closed_at < end)
+    for big, n_found, n_closed in db.session.execute(
+            select(pairs.c.big_id, func.sum(case((found, 1), else_=0)), func.sum(case((closed, 1), else_=0)))
+            .join(pairs, pairs.c.grid_id == Case.grid_id)
+            .where(Case.category == CATEGORY, or_(found, closed)).group_by(pairs.c.big_id)):
+        out[big]["hazards_found"] += int(n_found or 0)
+        out[big]["rectified"] += int(n_closed or 0)
     return out
+
+
+def fatal_fires(start, end, area_root: int | None) -> Counter:
+    """{big grid id: deaths in fatal fires in [start, end)} for the area, counted by the database."""
+    pairs = _big_grid_pairs(area_root)
+    rows = db.session.execute(
+        select(pairs.c.big_id, func.sum(cast(Event.payload["deaths"].as_string(), Integer)))
+        .join(pairs, pairs.c.grid_id == Event.grid_id)
+        .where(Event.type == P + "fatal_fire", Event.occurred_at >= start, Event.occurred_at < end,
+               Event.voids_id.is_(None), ~superseded_condition()).group_by(pairs.c.big_id)).all()
+    return Counter({big: int(n or 0) for big, n in rows})
 
 
 HEADLINE_COLUMNS = [
@@ -124,14 +166,14 @@ def headline(request) -> ReportTable:
     grids = _grids()
     area = _area(request, grids)
     start, end = _bounds(request)
-    figures = headline_figures(start, end, area, grids)
+    figures = headline_figures(start, end, request.grid_id)
     bigs = sorted((g for g in grids.values() if g.level == 1 and (g.id in area or request.grid_id is None
                                                                   or g.id in grids[request.grid_id].ancestor_ids)),
                   key=lambda g: g.code)
-    rows, total = [], {k: Decimal(0) if k == "fines" else 0 for k in FIGURES}
+    rows, total = [], _zero()
     keys = [g.id for g in bigs] + ([None] if None in figures else [])
     for key in keys:
-        row = figures.get(key) or {k: Decimal(0) if k == "fines" else 0 for k in FIGURES}
+        row = figures.get(key) or _zero()
         for k in FIGURES:
             total[k] += row[k]
         rows.append({"grid": grids[key].name if key else request.title("县级", "County"), **row})
@@ -147,10 +189,8 @@ def station_monthly(request) -> ReportTable:
     area = _area(request, grids)
     start, end = _bounds(request)
     quota = settings()["station_monthly_quota"]
-    figures = headline_figures(start, end, area, grids)
-    fatal = Counter()
-    for e in _events(("fatal_fire",), start, end, area):
-        fatal[_big_of(grids[e.grid_id])] += int(e.payload["deaths"])
+    figures = headline_figures(start, end, request.grid_id)
+    fatal = fatal_fires(start, end, request.grid_id)
     stations = {u.grid_id: u.name for u in db.session.scalars(select(Unit).where(Unit.kind == "police_station"))}
     rows = []
     for g in sorted((grids[i] for i in stations if i in grids and i in area), key=lambda g: g.code):

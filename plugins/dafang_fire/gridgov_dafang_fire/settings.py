@@ -2,12 +2,17 @@
 tenant in the console (设置) and through the API."""
 from marshmallow import Schema, fields, validate
 
+from gridgov.assessment import grade_bands_field
+
 
 class Settings(Schema):
     """The hotline the public reports hazards to; each station's monthly quota of units to check
     (online supervision, 网上监管) — the source names the quota but not its size, the default is
     about the seed's own rate (3,540 units in four and a half months, 34 big grids); the
-    staffing of a grid room (两名民警、一名协勤); the default deadline of a government listing."""
+    staffing of a grid room (两名民警、一名协勤); the grade thresholds of the stations'
+    assessment sheets (优秀 ≥ 95, 良好 ≥ 85, 合格 ≥ 65)."""
+
+    grade_bands = grade_bands_field()
 
     hazard_hotline = fields.String(
         load_default="96119", validate=validate.Regexp(r"^[0-9-]{3,20}$"),
