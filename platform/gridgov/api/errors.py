@@ -119,11 +119,32 @@ class _BadJSON(ValueError):
     pass
 
 
-def _finite(text: str) -> float:
-    value = float(text)
-    if not math.isfinite(value):
-        raise _BadJSON(f"number {text} is out of range")
-    return value
+class JSONNumber(float):
+    """A JSON number with a fraction or an exponent, as parsed from a request body: a ``float``
+    everywhere (arithmetic, ``float`` fields, ``json.dumps``, JSON columns, the idempotency
+    hash all see the same float as before), but ``str()`` gives the number's text as sent, so
+    a marshmallow ``Decimal`` field — which converts with ``Decimal(str(value))`` — receives the
+    number exactly, however many digits it has (a plain float keeps 15-17).
+
+    Why not ``json.loads(parse_float=Decimal)``: untyped JSON containers (``attributes``,
+    ``geometry``, step ``extra``, tenant settings, ``fields.Raw``) would then carry Decimals
+    into JSON columns (which cannot serialise them) and into the idempotency hash (which would
+    change for bodies stored before). ``Decimal(str(n))`` is the exact value in all cases."""
+
+    __slots__ = ("text",)
+
+    def __new__(cls, text: str):
+        value = super().__new__(cls, text)
+        if not math.isfinite(value):
+            raise _BadJSON(f"number {text} is out of range")
+        value.text = text
+        return value
+
+    def __str__(self) -> str:
+        return self.text
+
+    def __reduce__(self):
+        return type(self), (self.text,)
 
 
 def _refuse_constant(name: str):
@@ -164,14 +185,16 @@ def check_storable(data, location: str = "json") -> None:
 def read_json(*, required: bool = True):
     """The request body parsed as JSON (whatever the Content-Type says), or None when empty.
 
-    Malformed JSON, NaN/Infinity, and text a database cannot store are refused with 400."""
+    Malformed JSON, NaN/Infinity, numbers beyond the float range, and text a database cannot
+    store are refused with 400. Numbers with a fraction or an exponent are :class:`JSONNumber`
+    (a float that keeps its text, so ``Decimal`` fields get it exactly)."""
     raw = request.get_data(cache=True)
     if not raw.strip():
         if required:
             fail(400, {"_schema": ["a JSON body is required"]})
         return None
     try:
-        data = json.loads(raw, parse_float=_finite, parse_constant=_refuse_constant)
+        data = json.loads(raw, parse_float=JSONNumber, parse_constant=_refuse_constant)
     except (ValueError, RecursionError) as exc:
         fail(400, {"_schema": [f"malformed JSON: {exc}"]})
     check_storable(data)
