@@ -150,3 +150,15 @@ def test_the_console_shows_a_block_leader_only_their_block(app, client, factory,
     assert console.get(f"/admin/places/details/?id={fp['w1']}").status_code == 200
     assert sorted(reads(app, fp)) == sorted([("fp-field_staff", fp["w1"], "console list"),
                                              ("fp-field_staff", fp["w1"], "console record")])
+
+
+def test_the_console_drop_downs_offer_only_the_entries_this_login_may_read(app, client, factory, fp):
+    """The event and case forms' place drop-down goes through the same scope as the registers."""
+    link(app, fp, "a")
+    staff = console_as(client, factory, fp, "field_staff")
+    for url in ("/admin/events/new/", "/admin/cases/report/"):
+        form = staff.get(url).get_data(as_text=True)
+        assert "育龄妇女W1" in form and "育龄妇女W2" not in form and "小卖部" in form, url
+    supervisor = console_as(app.test_client(), factory, fp, "supervisor")
+    form = supervisor.get("/admin/events/new/").get_data(as_text=True)
+    assert "育龄妇女W1" in form and "育龄妇女W2" in form

@@ -111,8 +111,18 @@ def person_rows() -> list[tuple[int, str]]:
 
 
 def place_rows() -> list[tuple[int, str]]:
-    return [(pid, f"{name} ({kind}:{code})") for pid, kind, code, name in
-            db.session.execute(select(Place.id, Place.kind, Place.code, Place.name).order_by(Place.kind, Place.code))]
+    """The places a form may point at: personal entries (PlaceKind.personal) only where this
+    login may read them, so a drop-down never shows a name the registers would refuse."""
+    from flask_login import current_user
+
+    from ..operations.registers import place_read_scope
+
+    scope = place_read_scope(context.role(), current_user.id if current_user.is_authenticated else None)
+    query = select(Place.id, Place.kind, Place.code, Place.name).order_by(Place.kind, Place.code)
+    condition = scope.condition()
+    if condition is not None:
+        query = query.where(condition)
+    return [(pid, f"{name} ({kind}:{code})") for pid, kind, code, name in db.session.execute(query)]
 
 
 def member_rows() -> list[tuple[int, str]]:
