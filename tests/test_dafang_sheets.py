@@ -151,3 +151,23 @@ def test_no_fire_no_veto_and_quota_zero(df):
     assert september[ids["mc"]]["vetoes"] and not september[ids["ss"]]["vetoes"]
     bad = root.put(f"/tenants/{SLUG}/settings/dafang_fire", {"grade_bands": {"pass": 99}})
     assert_error(bad, 422)
+
+
+def test_the_console_shows_the_vetoed_station_and_the_sheets_settings(app, df, client):
+    """The run's console page names the sheet and the vetoed station; the settings form holds
+    the grade thresholds (等次分数线)."""
+    from console_support import Console
+
+    api, ids = df["api"], df["ids"]
+    api.ok("POST", "events/batch", {"events": [check(ids, "p1", "V1", at(OCT)), fire(ids, "V2", at(OCT, 3))]})
+    run_id, _ = run(api, "station_month", "2026-10-01")
+    console = Console(client)
+    assert console.login("dfs-admin").status_code == 302
+    page = console.get("/admin/assessment/run/", query_string={"id": run_id})
+    body = page.get_data(as_text=True)
+    assert page.status_code == 200 and "派出所月度网上监管考核" in body and "猫场镇派出所" in body and "一票否决" in body
+    root = Console(app.test_client())  # plugin settings are the platform administrator's
+    assert root.login("dfs-root").status_code == 302
+    tenant_id = df["root"].ok("GET", f"/tenants/{SLUG}")["id"]
+    settings = root.get("/admin/plugin-settings/", query_string={"tenant_id": tenant_id, "plugin": "dafang_fire"})
+    assert settings.status_code == 200 and "等次分数线" in settings.get_data(as_text=True)
