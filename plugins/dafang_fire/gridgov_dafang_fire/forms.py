@@ -9,8 +9,9 @@ government listing of a major hazard (挂牌督办).
   temporary seal (临时查封), a three-stop (三停: 停产停业停止使用), a penalty decision
   (行政处罚决定) with its fine in ¥ (Decimal string, required for a penalty decision and only
   there), or a detention (拘留) with the number of people.
-* ``fatal_fire`` 亡人火灾 — a fire with deaths in a grid: the one-vote veto (一票否决) of that
-  grid's big grid for the month (shown on the monthly report).
+* ``fatal_fire`` 亡人火灾 — a fire with deaths in a grid: the one-vote veto (一票否决) of the
+  station whose big grid holds that grid, for the period (the assessment sheets of
+  :mod:`.sheets`; also shown on the monthly station report).
 * ``government_listing`` 挂牌督办 — the county government lists a major hazard case for
   supervised rectification with a deadline; refused unless the case is a hazard case that has
   reached the county public security bureau, or when the deadline is not after the listing day.

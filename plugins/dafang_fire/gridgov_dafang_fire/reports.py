@@ -1,12 +1,15 @@
 """The Dafang reports (报表), rendered by the core as console pages, CSV, XLSX and JSON.
 
 * ``headline`` / ``headline_quarter`` / ``headline_year`` (工作情况统计) — for a month, quarter
-  or year and an optional area (``grid_id``: the county, a big grid, a small grid): per big grid
-  and in total, units checked, hazards found and rectified, rectification orders, temporary
-  seals, three-stops, penalty decisions, fines in ¥, detentions, publicity sessions.
+  or year and an optional area (``grid_id``: the county, a big grid, a small grid, a grid room —
+  the grid and its whole subtree, a path range): per big grid and in total, units checked,
+  hazards found and rectified, rectification orders, temporary seals, three-stops, penalty
+  decisions, fines in ¥, detentions, publicity sessions — counted by the database in grouped
+  queries (:func:`headline_figures`), never a loop over events.
 * ``station_monthly`` (派出所月度网上监管) — each big grid's units checked in the month against
   its quota (setting ``station_monthly_quota``), and the one-vote veto (一票否决) of a big grid
-  with a fatal fire that month.
+  with a fatal fire that month (the quick view; the assessment of record is the sheet
+  ``station_month`` of :mod:`.sheets`).
 * ``hazard_ledger`` (火灾隐患台账) — the hazard cases reported in a month, with their state,
   responsible unit, hand-offs and government listing deadline.
 * ``grid_responsibility`` (网格责任体系) — every big and small grid and grid room with its first
