@@ -8,23 +8,22 @@ correction run.
 from __future__ import annotations
 
 import datetime as dt
-import os
 from collections import Counter
 from decimal import Decimal
 
 import pytest
 from sqlalchemy import func, select
 
-from gridgov import create_app
 from gridgov.assessment import access
 from gridgov.assessment import operations as runs
-from gridgov.demo import load_demo
 from gridgov.extensions import db
 from gridgov.jobs import inprocess
-from gridgov.models import Assignment, Event, Grid, JobRecord, Person, Tenant, Unit, User
+from gridgov.models import Assignment, Event, Grid, JobRecord, Person, Unit, User
 from gridgov.models.assessment import AssessmentResult, AssessmentRun, Judgement
 from gridgov.operations.errors import Forbidden
 from gridgov.tenancy import platform_scope, tenant_scope
+
+from conftest import loaded_demo
 
 Q3 = dt.date(2026, 7, 1)
 MONTHS = [dt.date(2026, 7, 1), dt.date(2026, 8, 1), dt.date(2026, 9, 1)]
@@ -32,21 +31,8 @@ MONTHS = [dt.date(2026, 7, 1), dt.date(2026, 8, 1), dt.date(2026, 9, 1)]
 
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory):
-    url = os.environ.get("GRIDGOV_TEST_DATABASE_URL") or f"sqlite:///{tmp_path_factory.mktemp('csdemo') / 'demo.db'}"
-    app = create_app({"TESTING": True, "SECRET_KEY": "test-secret", "SQLALCHEMY_DATABASE_URI": url,
-                      "RATELIMIT_STORAGE_URI": "memory://", "REDIS_URL": None, "GRIDGOV_PLUGINS": ["chashan"]})
-    with app.app_context(), platform_scope():
-        db.drop_all()
-        db.create_all()
-        credentials = load_demo()
-        db.session.commit()
-        tenant_id = db.session.scalar(select(Tenant.id).where(Tenant.slug == "chashan"))
-    yield app, tenant_id, credentials
-    with app.app_context(), platform_scope():
-        db.session.remove()
-        if db.engine.dialect.name == "postgresql":
-            db.drop_all()
-        db.engine.dispose()
+    with loaded_demo(tmp_path_factory, "chashan") as (app, tenant_id, credentials):
+        yield app, tenant_id, credentials
 
 
 @pytest.fixture

@@ -7,18 +7,18 @@ holding a complete demo.
 """
 from __future__ import annotations
 
-import os
 from collections import Counter
 
 import pytest
 from sqlalchemy import func, select
 
-from gridgov import create_app
 from gridgov.demo import DEMO_PASSWORD, load_demo
 from gridgov.extensions import db
 from gridgov.models import Assignment, AuditEntry, Event, Grid, Membership, Person, Place, Tenant, Unit, User
 from gridgov.operations import cases, events, grids
 from gridgov.tenancy import platform_scope, tenant_scope
+
+from conftest import loaded_demo
 
 PLUGINS = ["chashan", "mengjin_fees", "zhanqian", "jinzhou_streets", "dafang_fire", "family_planning"]
 SLUGS = {p: p.replace("_", "-") for p in PLUGINS}
@@ -27,19 +27,8 @@ TABLES = (Tenant, User, Membership, Grid, Unit, Person, Assignment, Place, Event
 
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory):
-    url = os.environ.get("GRIDGOV_TEST_DATABASE_URL") or f"sqlite:///{tmp_path_factory.mktemp('demo') / 'demo.db'}"
-    app = create_app({"TESTING": True, "SECRET_KEY": "test-secret", "SQLALCHEMY_DATABASE_URI": url,
-                      "RATELIMIT_STORAGE_URI": "memory://"})
-    with app.app_context(), platform_scope():
-        db.drop_all()
-        db.create_all()
-        credentials = load_demo()
-    yield app, credentials
-    with app.app_context(), platform_scope():
-        db.session.remove()
-        if db.engine.dialect.name == "postgresql":
-            db.drop_all()
-        db.engine.dispose()
+    with loaded_demo(tmp_path_factory) as (app, _, credentials):
+        yield app, credentials
 
 
 def counts() -> dict:

@@ -6,40 +6,25 @@ PostgreSQL named by GRIDGOV_TEST_DATABASE_URL); the tests read it."""
 from __future__ import annotations
 
 import datetime as dt
-import os
 from decimal import Decimal
 
 import pytest
 from sqlalchemy import func, select
 
-from gridgov import create_app, workdays
-from gridgov.demo import _build_tenant, demo_slug
 from gridgov.extensions import db
 from gridgov.models import Assignment, Case, Event, Person, Place
 from gridgov.models.assessment import AssessmentResult, AssessmentRun
-from gridgov.tenancy import platform_scope, tenant_scope
+from gridgov.tenancy import tenant_scope
+
+from conftest import loaded_demo
 
 SHEETS = ("mengjin_fees.service_group", "mengjin_fees.branch_cadre", "mengjin_fees.grid_responsible")
 
 
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory):
-    url = os.environ.get("GRIDGOV_TEST_DATABASE_URL") or f"sqlite:///{tmp_path_factory.mktemp('mjdemo') / 'demo.db'}"
-    app = create_app({"TESTING": True, "SECRET_KEY": "test-secret", "SQLALCHEMY_DATABASE_URI": url,
-                      "RATELIMIT_STORAGE_URI": "memory://", "REDIS_URL": None})
-    with app.app_context(), platform_scope():
-        db.drop_all()
-        db.create_all()
-        workdays.seed_official_calendar()
-        db.session.commit()
-        tenant = _build_tenant(app.extensions["gridgov_registry"], "mengjin_fees", demo_slug("mengjin_fees"))
-        tenant_id = tenant.id
-    yield app, tenant_id
-    with app.app_context(), platform_scope():
-        db.session.remove()
-        if db.engine.dialect.name == "postgresql":
-            db.drop_all()
-        db.engine.dispose()
+    with loaded_demo(tmp_path_factory, "mengjin_fees", official_calendar=True) as (app, tenant_id, _):
+        yield app, tenant_id
 
 
 @pytest.fixture

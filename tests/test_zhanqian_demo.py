@@ -5,40 +5,26 @@ PostgreSQL named by GRIDGOV_TEST_DATABASE_URL."""
 from __future__ import annotations
 
 import datetime as dt
-import os
 from collections import Counter
 from decimal import Decimal
 
 import pytest
 from sqlalchemy import select
 
-from gridgov import create_app
-from gridgov.demo import load_demo
 from gridgov.extensions import db
-from gridgov.models import Case, Grid, Tenant
+from gridgov.models import Case, Grid
 from gridgov.models.assessment import AssessmentResult, AssessmentRun
 from gridgov.reports import ReportRequest
-from gridgov.tenancy import platform_scope, tenant_scope
+from gridgov.tenancy import tenant_scope
 from gridgov_zhanqian import reports
+
+from conftest import loaded_demo
 
 
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory):
-    url = os.environ.get("GRIDGOV_TEST_DATABASE_URL") or f"sqlite:///{tmp_path_factory.mktemp('zqdemo') / 'demo.db'}"
-    app = create_app({"TESTING": True, "SECRET_KEY": "test-secret", "SQLALCHEMY_DATABASE_URI": url,
-                      "RATELIMIT_STORAGE_URI": "memory://", "REDIS_URL": None, "GRIDGOV_PLUGINS": ["zhanqian"]})
-    with app.app_context(), platform_scope():
-        db.drop_all()
-        db.create_all()
-        load_demo()
-        db.session.commit()
-        tenant_id = db.session.scalar(select(Tenant.id).where(Tenant.slug == "zhanqian"))
-    yield app, tenant_id
-    with app.app_context(), platform_scope():
-        db.session.remove()
-        if db.engine.dialect.name == "postgresql":
-            db.drop_all()
-        db.engine.dispose()
+    with loaded_demo(tmp_path_factory, "zhanqian") as (app, tenant_id, _):
+        yield app, tenant_id
 
 
 def published(sheet: str) -> list[AssessmentRun]:
