@@ -430,3 +430,61 @@ def test_disposal_by_subject_matches_case_metrics_in_one_query(world):
         assert facts.log[0][0] == "disposal_by_subject"
         with pytest.raises(ValueError):
             facts.disposal_by_subject(by="unit")
+
+
+def test_count_by_a_payload_field_equals_one_count_per_value_in_one_query(world):
+    day, next_day = FIRST_HALF[0], FIRST_HALF[1]
+    rows = [("A1", local(day, 9), {"level": "national"}), ("A1", local(day, 15), {"level": "national"}),
+            ("A", local(next_day, 0, 0), {"level": "county"}), ("B", local(day, 10), {"level": "county"}),
+            ("A1", local(day, 11), {"level": "other"}), ("A", local(day, 11), {"note": "no level"}),
+            ("C", local(next_day, 23, 59), {"level": "national"})]
+    with world.scope() as session:
+        events = [Event(type="assesstest.honour", occurred_at=dt.datetime.fromisoformat(when), grid_id=world.grids[g],
+                        payload=payload) for g, when, payload in rows]
+        session.add_all(events)
+        # dirA answers for A and for A1 below it: an event in A1 reaches them twice, counts once
+        session.add(Assignment(person_id=world.people["dirA"], role="core.grid_leader", grid_id=world.grids["A1"],
+                               starts_on=dt.date(2026, 1, 1)))
+        session.flush()
+        ids = [e.id for e in events]
+        facts = grid_facts(world, NOVEMBER, dt.date(2026, 12, 1))
+        levels = ["national", "county", "provincial"]
+        split = facts.count_by("assesstest.honour", "level", levels, by="grid", half_days=True)
+        assert sorted(split) == sorted(levels)
+        for level in levels:
+            one = facts.count("assesstest.honour", by="grid", half_days=True, payload={"level": level})
+            assert split[level] == one, level
+        a, b, c = (world.grids[g] for g in "ABC")
+        assert (split["national"][a].count, split["national"][a].event_ids) == (2, tuple(ids[:2]))
+        assert dict(split["national"][a].by_half_day) == {(day, "am"): 1, (day, "pm"): 1}
+        assert (split["county"][a].event_ids, split["county"][b].event_ids) == ((ids[2],), (ids[3],))
+        assert dict(split["national"][c].by_day) == {next_day: 1}
+        assert all(t.count == 0 and t.event_ids == () for t in split["provincial"].values())
+        dir_a = world.people["dirA"]
+        mine = facts.count_by(["assesstest.honour"], "level", ["national", "county"], by="grid", people=[dir_a])
+        assert (mine["national"][dir_a].event_ids, mine["county"][dir_a].event_ids) == (tuple(ids[:2]), (ids[2],))
+        entry = facts.log[0]
+        assert entry[:5] == ["count_by", ["assesstest.honour"], "level", sorted(levels), "grid"]
+        assert entry[-1]["national"][str(a)][:2] == [2, ids[:2]]
+        for bad in ([], ["county", 3], [True]):
+            with pytest.raises(ValueError, match="level"):
+                facts.count_by("assesstest.honour", "level", bad)
+
+
+def test_count_each_of_several_types_equals_one_count_per_type(world):
+    day = FIRST_HALF[0]
+    kinds = {"assesstest.honour": [("A1", 9), ("A", 15)], "assesstest.complaint": [("B", 10)], "assesstest.patrol": []}
+    world.events([{"type": t, "grid_id": world.grids[g], "occurred_at": local(day, h)}
+                  for t, rows in kinds.items() for g, h in rows])
+    with world.scope():
+        facts = grid_facts(world, NOVEMBER, dt.date(2026, 12, 1))
+        each = facts.count_each(list(kinds), by="grid", half_days=True)
+        assert sorted(each) == sorted(kinds)
+        for type_ in kinds:
+            assert each[type_] == facts.count(type_, by="grid", half_days=True), type_
+        assert each["assesstest.honour"][world.grids["A"]].count == 2
+        assert dict(each["assesstest.honour"][world.grids["A"]].by_half_day) == {(day, "am"): 1, (day, "pm"): 1}
+        assert all(t.count == 0 for t in each["assesstest.patrol"].values())
+        assert facts.log[0][0] == "count_each"
+        with pytest.raises(ValueError, match="types"):
+            facts.count_each([])

@@ -38,3 +38,26 @@ def test_the_load_holds_every_counted_kind(app, world):
         counts = assess.engine_counts(world.tenant_id, run_id)
     for line in assess.DIRECTOR_LINES:
         assert sum(n for (_, key), n in counts.items() if key == line) > 0, line
+
+
+@pytest.mark.parametrize("sheet", ["director_quarter", "community_quarter", "department_quarter"])
+def test_the_same_facts_give_identical_results_and_fingerprint(app, world, sheet):
+    """The ids behind each line come back from the database in no set order: the stored
+    evidence and the fingerprint must not depend on it."""
+    from sqlalchemy import select
+
+    from gridgov.models.assessment import AssessmentResult, AssessmentRun
+    from gridgov.tenancy import tenant_scope
+
+    with app.app_context():
+        runs = [assess.engine_run(world.tenant_id, sheet, assess.QUARTER)[0] for _ in range(2)]
+        with tenant_scope(world.tenant_id):
+            fingerprints = [db.session.get(AssessmentRun, r).fingerprint for r in runs]
+            stored = [[(row.subject_id, row.items, row.total, row.money, row.rank, row.grade) for row in db.session.scalars(
+                select(AssessmentResult).where(AssessmentResult.run_id == r).order_by(AssessmentResult.subject_id))]
+                for r in runs]
+            db.session.rollback()
+    assert fingerprints[0] == fingerprints[1] and len(fingerprints[0]) == 64
+    assert stored[0] == stored[1] and stored[0]
+    evidence = [i["evidence"]["event_ids"] for _, items, *_ in stored[0] for i in items]
+    assert all(ids == sorted(ids) for ids in evidence) and any(evidence)

@@ -24,11 +24,13 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import functools
 from decimal import Decimal
 from typing import Iterable, Mapping
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Date, Float, Integer, String, and_, case, cast, distinct, func, or_, select, true
+from sqlalchemy import Date, Float, Integer, String, and_, any_, bindparam, case, cast, distinct, func, or_, select, true
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import aliased
 
 from .. import metrics, workdays
@@ -165,6 +167,7 @@ class Facts:
         self.start = dt.datetime.combine(period_start, dt.time(0), tzinfo=tz).astimezone(dt.timezone.utc)
         self.end = dt.datetime.combine(period_end, dt.time(0), tzinfo=tz).astimezone(dt.timezone.utc)
         self.log: list = []
+        self._fan_outs: dict = {}
 
     # -- calendar ---------------------------------------------------------------------------
 
@@ -225,43 +228,82 @@ class Facts:
             unit or grid, see :meth:`members`), attributed as person subjects would be.
         """
         types = _types(types)
-        kind, keys = self._keys(people)
-        first, end = self._window(span)
-        key, joins, scope = self._attribution(by, kind, keys)
-        slot = self._local_slot(first, end, half_days) if (daily or half_days) else None
-        columns = [key] + ([slot] if slot is not None else [])
-        query = select(*columns, func.count(distinct(Event.id)), _id_list(Event.id)).select_from(Event)
-        for target, onclause in joins:
-            query = query.join(target, onclause)
-        conditions = self._event_conditions(types, first, end, payload, by=by) + [scope]
-        rows = db.session.execute(query.where(*conditions).group_by(*columns)).all() if keys else []
-        counts: dict[int, int] = {}
-        ids: dict[int, set] = {}
-        per_day: dict[int, dict] = {}
-        per_half: dict[int, dict] = {}
-        for row in rows:
-            sid, n, id_text = row[0], row[-2], row[-1]
-            ids.setdefault(sid, set()).update(_ids(id_text))
-            if slot is None:
-                counts[sid] = counts.get(sid, 0) + n
-                continue
-            local, half = _parse_slot(row[1])
-            days = per_day.setdefault(sid, {})
-            days[local] = days.get(local, 0) + n
-            if half_days:
-                halves = per_half.setdefault(sid, {})
-                halves[(local, half)] = halves.get((local, half), 0) + n
-        if slot is not None:  # an event lies in one slot: the count is the sum over the slots
-            counts = {sid: sum(days.values()) for sid, days in per_day.items()}
-        result = {sid: Tally(counts.get(sid, 0), tuple(sorted(ids.get(sid, ()))), dict(sorted(per_day.get(sid, {}).items())),
-                             dict(sorted(per_half.get(sid, {}).items())))
-                  for sid in keys}
-        entry = ["count", types, by, _plain(payload or {}), daily, span, people is not None,
-                 {str(s): [t.count, list(t.event_ids), {d.isoformat(): n for d, n in t.by_day.items()}]
-                  + ([{f"{d.isoformat()} {h}": n for (d, h), n in t.by_half_day.items()}] if half_days else [])
-                  for s, t in result.items()}]
+        result = self._tallies(types, by, payload, daily, half_days, span, people)[None]
+        entry = ["count", types, by, _plain(payload or {}), daily, span, people is not None, _tally_log(result, half_days)]
         self.log.append(entry + (["half_days"] if half_days else []))
         return result
+
+    def count_by(self, types: str | Iterable[str], field: str, values: Iterable[str], *, by: str = "subject",
+                 payload: Mapping | None = None, daily: bool = False, half_days: bool = False, span: str = "period",
+                 people: Iterable[int] | None = None) -> dict[str, dict[int, Tally]]:
+        """Count events of ``types`` per text value of the payload ``field`` and per subject, in
+        one query: ``{value: {subject: Tally}}`` for each of ``values`` (every value and every
+        subject present) — the honours per level, the findings per level — where :meth:`count`
+        would ask once per value with ``payload={field: value}``. Events whose ``field`` holds
+        another value (or none) are not counted. The other parameters are those of :meth:`count`."""
+        types = _types(types)
+        values = [values] if isinstance(values, str) else list(values)
+        if not values or any(not isinstance(v, str) for v in values):
+            raise ValueError(f"values of {field!r}: a non-empty list of texts")
+        values = sorted(set(values))
+        found = self._tallies(types, by, payload, daily, half_days, span, people, field, values)
+        result = {v: found.get(v) or {sid: Tally() for sid in self._keys(people)[1]} for v in values}
+        self.log.append(["count_by", types, field, values, by, _plain(payload or {}), daily, half_days, span,
+                         people is not None, {v: _tally_log(t, half_days) for v, t in result.items()}])
+        return result
+
+    def count_each(self, types: Iterable[str], *, by: str = "subject", payload: Mapping | None = None,
+                   daily: bool = False, half_days: bool = False, span: str = "period",
+                   people: Iterable[int] | None = None) -> dict[str, dict[int, Tally]]:
+        """Count each of several event ``types`` per subject, in one query: ``{type: {subject:
+        Tally}}`` (every type and subject present) — the same Tallies as one :meth:`count` per
+        type with the same parameters (those of :meth:`count`)."""
+        types = _types(types)
+        if not types:
+            raise ValueError("types: a non-empty list of event types")
+        found = self._tallies(types, by, payload, daily, half_days, span, people, by_type=True)
+        result = {t: found.get(t) or {sid: Tally() for sid in self._keys(people)[1]} for t in types}
+        self.log.append(["count_each", types, by, _plain(payload or {}), daily, half_days, span, people is not None,
+                         {t: _tally_log(v, half_days) for t, v in result.items()}])
+        return result
+
+    def _tallies(self, types: list[str], by: str, payload, daily: bool, half_days: bool, span: str, people,
+                 field: str | None = None, values=(), by_type: bool = False) -> dict:
+        """{value of ``field`` or event type with ``by_type`` (None without either): {subject:
+        Tally}} — the one grouped query behind :meth:`count`, :meth:`count_by` and :meth:`count_each`."""
+        kind, keys = self._keys(people)
+        first, end = self._window(span)
+        key, scope, fan_out = self._attribution(by, kind, keys)
+        slot = self._local_slot(first, end, half_days) if (daily or half_days) else None
+        split = Event.payload[field].as_string() if field is not None else (Event.type if by_type else None)
+        groups = [key] + ([split] if split is not None else []) + ([slot] if slot is not None else [])
+        conditions = self._event_conditions(types, first, end, payload) + [scope]
+        if field is not None:
+            conditions.append(split.in_(list(values)))
+        query = select(*groups, func.count(Event.id), _id_list(Event.id, unique=True)).where(*conditions).group_by(*groups)
+        rows = db.session.execute(query).all() if scope is not None else []
+        acc: dict = {}  # (value, subject) → [count, [ids], {day: n}, {(day, half): n}]
+        for row in rows:
+            value = row[1] if split is not None else None
+            local, half = _parse_slot(row[-3]) if slot is not None else (None, None)
+            n, found_ids = row[-2], _ids(row[-1])
+            for sid in (fan_out.get(row[0], ()) if fan_out is not None else (row[0],)):
+                entry = acc.get((value, sid))
+                if entry is None:
+                    entry = acc[(value, sid)] = [0, [], {}, {}]
+                entry[0] += n
+                entry[1].extend(found_ids)
+                if slot is not None:
+                    entry[2][local] = entry[2].get(local, 0) + n
+                    if half_days:
+                        entry[3][(local, half)] = entry[3].get((local, half), 0) + n
+        out: dict = {}
+        for (value, sid), (n, found_ids, per_day, per_half) in acc.items():
+            found_ids.sort()
+            out.setdefault(value, {})[sid] = Tally(n, tuple(found_ids), dict(sorted(per_day.items())),
+                                                   dict(sorted(per_half.items())))
+        return {value: {sid: tallies.get(sid, Tally()) for sid in keys}
+                for value, tallies in (out.items() if out else [(None, {})])}
 
     def sum(self, types: str | Iterable[str], field: str, *, by: str = "subject", payload: Mapping | None = None,
             daily: bool = False, span: str = "period", people: Iterable[int] | None = None) -> dict[int, Total]:
@@ -277,47 +319,36 @@ class Facts:
         types = _types(types)
         kind, keys = self._keys(people)
         first, end = self._window(span)
-        key, joins, scope = self._attribution(by, kind, keys)
+        key, scope, fan_out = self._attribution(by, kind, keys)
         value = _scaled(Event.payload[field])
-        inner_columns = [key.label("sid")] + ([self._local_slot(first, end, False).label("slot")] if daily else [])
-        inner = select(*inner_columns, Event.id.label("eid"), value.label("value")).select_from(Event)
-        for target, onclause in joins:
-            inner = inner.join(target, onclause)
-        conditions = self._event_conditions(types, first, end, payload, by=by) + [scope, value.is_not(None)]
-        inner = inner.where(*conditions)
-        if by == "grid" and kind == "person" and self._overlapping_posts(keys):
-            inner = inner.distinct()  # a person reaching an event through two assignments counts it once
-        inner = inner.subquery()
-        groups = [inner.c.sid] + ([inner.c.slot] if daily else [])
-        query = select(*groups, func.sum(inner.c.value), func.count(inner.c.eid), _id_list(inner.c.eid)).group_by(*groups)
-        rows = db.session.execute(query).all() if keys else []
+        slot = self._local_slot(first, end, False) if daily else None
+        groups = [key] + ([slot] if daily else [])
+        conditions = self._event_conditions(types, first, end, payload) + [scope, value.is_not(None)]
+        query = (select(*groups, func.sum(value), func.count(Event.id), _id_list(Event.id, unique=True))
+                 .where(*conditions).group_by(*groups))
+        rows = db.session.execute(query).all() if scope is not None else []
+        dialect = db.session.get_bind().dialect.name
         amounts: dict[int, Decimal] = {}
         counts: dict[int, int] = {}
-        ids: dict[int, set] = {}
+        ids: dict[int, list] = {}
         per_day: dict[int, dict] = {}
         for row in rows:
-            sid, amount, n, id_text = row[0], _unscale(row[-3]), row[-2], row[-1]
-            amounts[sid] = amounts.get(sid, Decimal(0)) + amount
-            counts[sid] = counts.get(sid, 0) + n
-            ids.setdefault(sid, set()).update(_ids(id_text))
-            if daily:
-                local, _ = _parse_slot(row[1])
-                days = per_day.setdefault(sid, {})
-                days[local] = days.get(local, Decimal(0)) + amount
+            amount, n, found_ids = _unscale(row[-3], dialect), row[-2], _ids(row[-1])
+            local = _parse_slot(row[1])[0] if daily else None
+            for sid in (fan_out.get(row[0], ()) if fan_out is not None else (row[0],)):
+                amounts[sid] = amounts.get(sid, Decimal(0)) + amount
+                counts[sid] = counts.get(sid, 0) + n
+                ids.setdefault(sid, []).extend(found_ids)
+                if daily:
+                    days = per_day.setdefault(sid, {})
+                    days[local] = days.get(local, Decimal(0)) + amount
         result = {sid: Total(_tidy(amounts.get(sid, Decimal(0))), counts.get(sid, 0), tuple(sorted(ids.get(sid, ()))),
                              {d: _tidy(a) for d, a in sorted(per_day.get(sid, {}).items())})
                   for sid in keys}
         self.log.append(["sum", types, field, by, _plain(payload or {}), daily, span, people is not None,
-                         {str(s): [str(t.amount), t.count, list(t.event_ids), {d.isoformat(): str(a) for d, a in t.by_day.items()}]
+                         {str(s): [str(t.amount), t.count, list(t.event_ids), {_iso(d): str(a) for d, a in t.by_day.items()}]
                           for s, t in result.items()}])
         return result
-
-    def _overlapping_posts(self, people: list[int]) -> bool:
-        """Whether one of ``people`` holds more than one grid assignment in the period (so an
-        event may reach them twice) — a small query that spares the sums a DISTINCT pass."""
-        return bool(people) and db.session.scalar(
-            select(Assignment.person_id).where(self._held(people), Assignment.grid_id.is_not(None))
-            .group_by(Assignment.person_id).having(func.count(Assignment.id) > 1).limit(1)) is not None
 
     def _keys(self, people) -> tuple[str, list[int]]:
         """(subject kind, subject ids): the run's subjects, or ``people`` as person subjects."""
@@ -325,13 +356,8 @@ class Facts:
             return "person", sorted(set(people))
         return self.sheet.subject_kind, sorted(self.subjects)
 
-    def _event_conditions(self, types: list[str], first: dt.date, end: dt.date, payload, by: str | None = None) -> list:
-        kind = Event.type
-        if by == "grid" and db.session.get_bind().dialect.name == "sqlite":
-            # steer SQLite (no statistics) to the grids' own index ranges: (tenant, grid, time) per
-            # subtree grid, not (tenant, type, time) scanned again for every grid of the subtrees
-            kind = Event.type + ""
-        return [kind.in_(types), Event.occurred_at >= self._utc(first), Event.occurred_at < self._utc(end),
+    def _event_conditions(self, types: list[str], first: dt.date, end: dt.date, payload) -> list:
+        return [Event.type.in_(types), Event.occurred_at >= self._utc(first), Event.occurred_at < self._utc(end),
                 ~superseded_condition(), *self._payload_conditions(payload or {})]
 
     def _held(self, person_ids=None):
@@ -342,17 +368,50 @@ class Facts:
         return span if person_ids is None else and_(Assignment.person_id.in_(person_ids), span)
 
     def _attribution(self, by: str, kind: str, ids: list[int]):
-        """(subject key column, joins, condition) for the subject kind and ``by``."""
+        """(group column, condition, fan-out) for the subject kind and ``by``: the events are
+        grouped by the column; the fan-out, for ``by="grid"``, maps each grid to the subjects whose
+        subtrees hold it ({grid: (subject, ...)}; None: the column is the subject). The condition
+        is None when no event can belong to a subject."""
         if by not in BY or (by == "actor" and kind != "person"):
             raise ValueError(f"by must be one of {BY} ('actor' only for people)")
         if by == "actor":
-            return Event.actor_person_id, [], Event.actor_person_id.in_(ids)
+            return Event.actor_person_id, Event.actor_person_id.in_(ids) if ids else None, None
         if by == "subject":
             column = {"person": Event.subject_person_id, "unit": Event.subject_unit_id, "grid": Event.grid_id}[kind]
-            return column, [], column.in_(ids)
-        return self._in_subtrees(Event.grid_id, kind, ids)
+            return column, column.in_(ids) if ids else None, None
+        # By grid: the events are grouped by their own grid, and each grid's group goes to the
+        # subjects holding that grid (an event lies in one grid, so a subject's groups never share
+        # an event, and a grid reached twice by one subject is one pair). No join with the grid
+        # tree in the big query: the database reads the events by their own conditions once.
+        fan_out = self._grid_subjects(kind, ids)
+        grids = sorted(fan_out)
+        if not grids:
+            return Event.grid_id, None, fan_out
+        if db.session.get_bind().dialect.name == "postgresql":  # one array parameter, however many grids
+            return Event.grid_id, Event.grid_id == any_(bindparam("subtree_grids", grids, type_=ARRAY(Integer))), fan_out
+        column = Event.grid_id
+        if len(grids) > 64:
+            # SQLite has no statistics: given many grids it would search each grid's rows by the
+            # (tenant, grid, time) index and read every event of the grid to test its type; "+ 0"
+            # leaves it the (tenant, type, time) index, which reads only the events of the types
+            column = Event.grid_id + 0
+        return Event.grid_id, column.in_(bindparam("subtree_grids", grids, expanding=True, literal_execute=True)), fan_out
 
-    def _in_subtrees(self, grid_column, kind: str, ids: list[int]):
+    def _grid_subjects(self, kind: str, ids: list[int]) -> dict[int, tuple[int, ...]]:
+        """{grid: (subjects)} — the grids in the subtree of a grid subject, of a unit's attached
+        grid, or of a grid a person is assigned to in the period; one small query, asked once per
+        run and subject set."""
+        cache_key = (kind, tuple(ids))
+        if cache_key not in self._fan_outs:
+            found: dict[int, list[int]] = {}
+            if ids:
+                sid, joins, _ = self._in_subtrees(None, kind, ids, pairs_only=True)
+                for subject, grid in db.session.execute(joins):
+                    found.setdefault(grid, []).append(subject)
+            self._fan_outs[cache_key] = {g: tuple(sorted(v)) for g, v in sorted(found.items())}
+        return self._fan_outs[cache_key]
+
+    def _in_subtrees(self, grid_column, kind: str, ids: list[int], pairs_only: bool = False):
         """(subject key, joins, condition): rows whose ``grid_column`` lies in the subtree of a
         grid subject, of a unit's attached grid, or of a grid a person is assigned to."""
         place, root = aliased(Grid), aliased(Grid)
@@ -364,15 +423,20 @@ class Facts:
         else:
             held = and_(Assignment.grid_id == root.id, self._held(ids))
             key, joins, scope = Assignment.person_id, [(root, in_subtree), (Assignment, held)], Assignment.person_id.in_(ids)
-        # The (grid, subject) pairs first, as a small derived table joined to the rows by grid: a
+        # The (subject, grid) pairs first, as a small derived table joined to the rows by grid: a
         # row then meets its subjects by one lookup. Joined row by row instead, SQLite (without
         # statistics) walked every grid whose path sorts below the row's for each row — a million
         # events times a thousand grids. DISTINCT: a grid reached twice (a person assigned to a
-        # grid and to one below it) still counts its rows once.
-        pairs = select(place.id.label("grid_id"), key.label("sid")).select_from(place)
+        # grid and to one below it) still counts its rows once. The subject comes first: with the
+        # grid first, SQLite served the DISTINCT from the order of an index over every grid of the
+        # tenant and compared each with every root (a second per query for 1,200 grids).
+        pairs = select(key.label("sid"), place.id.label("grid_id")).select_from(place)
         for target, onclause in joins:
             pairs = pairs.join(target, onclause)
-        pairs = pairs.where(scope).distinct().subquery()
+        pairs = pairs.where(scope).distinct()
+        if pairs_only:
+            return None, pairs, None
+        pairs = pairs.subquery()
         return pairs.c.sid, [(pairs, pairs.c.grid_id == grid_column)], true()
 
     def _local_slot(self, first: dt.date, end: dt.date, halves: bool):
@@ -682,15 +746,37 @@ class Facts:
         return result
 
 
-def _id_list(column):
-    """The distinct ids of a group as one comma-separated text (one row per group)."""
+def _id_list(column, unique: bool = False):
+    """The distinct ids of a group (one row per group), in no particular order, as one
+    comma-separated text — or, with ``unique`` on PostgreSQL, an array (the driver reads it
+    into a list of ints without a Python parse). ``unique``: the group holds each id once
+    already (the events of one grid, actor or subject), so the database need not sort them out."""
     if db.session.get_bind().dialect.name == "postgresql":
+        if unique:
+            return func.array_agg(column)
         return func.string_agg(distinct(cast(column, String)), ",")
-    return func.group_concat(distinct(column))
+    return func.group_concat(column if unique else distinct(column))
 
 
-def _ids(text) -> list[int]:
-    return [int(i) for i in str(text).split(",") if i] if text is not None else []
+def _tally_log(tallies: Mapping[int, Tally], half_days: bool) -> dict:
+    """The facts-log form of {subject: Tally}."""
+    return {str(s): [t.count, list(t.event_ids), {_iso(d): n for d, n in t.by_day.items()}]
+            + ([{f"{_iso(d)} {h}": n for (d, h), n in t.by_half_day.items()}] if half_days else [])
+            for s, t in tallies.items()}
+
+
+@functools.lru_cache(maxsize=4096)
+def _iso(day: dt.date) -> str:
+    return day.isoformat()
+
+
+def _ids(value) -> list[int]:
+    """The ids of :func:`_id_list`: a comma-separated text or an array (None: no ids)."""
+    if value is None:
+        return []
+    if isinstance(value, list):
+        return [i for i in value if i is not None]
+    return [int(i) for i in str(value).split(",") if i]
 
 
 def _types(types: str | Iterable[str]) -> list[str]:
@@ -718,14 +804,16 @@ def _scaled(element):
     return cast(func.round(cast(element.as_string(), Float) * SCALE), Integer)
 
 
-def _unscale(value) -> Decimal:
+def _unscale(value, dialect: str) -> Decimal:
+    """A sum of :func:`_scaled` values as a Decimal (``dialect``: the database's name)."""
     if value is None:
         return Decimal(0)
-    if db.session.get_bind().dialect.name == "postgresql":
+    if dialect == "postgresql":
         return Decimal(value)
     return Decimal(int(value)) / SCALE
 
 
+@functools.lru_cache(maxsize=4096)  # sums repeat (a day's 60 minutes); equal values tidy alike
 def _tidy(value: Decimal) -> Decimal:
     """A sum without trailing zeros (12.5, 90) — the same on every database."""
     value = Decimal(value).quantize(Decimal(1) / SCALE)

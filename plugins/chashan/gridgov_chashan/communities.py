@@ -61,7 +61,8 @@ def _judged(key, entries, sid) -> ItemScore:
 
 def _per_level_item(key, tallies, points, sid, levels, cap=None) -> ItemScore:
     parts, total, ids = [], ZERO, []
-    for level, tally in tallies.items():
+    for level in levels:
+        tally = tallies[level]
         if tally[sid].count:
             parts.append(f"{levels[level][0]} {tally[sid].count} × {points[level]}")
             total += points[level] * tally[sid].count
@@ -77,20 +78,21 @@ def score(facts) -> dict:
     working = facts.working_days()
     due = fridays(working)
     spans = months(facts.period_start, facts.period_end)
-    letters = facts.count("chashan.escalation_letter", by="grid", half_days=True)
-    signins = facts.count("chashan.signin_meeting", by="grid", half_days=True)
-    joint = facts.count("chashan.joint_patrol", by="grid", half_days=True)
+    weekly = facts.count_each(["chashan.escalation_letter", "chashan.signin_meeting", "chashan.joint_patrol"],
+                              by="grid", half_days=True)
+    letters, signins = weekly["chashan.escalation_letter"], weekly["chashan.signin_meeting"]
+    joint = weekly["chashan.joint_patrol"]
     mornings = {"letter": half_days(facts, letters, False), "signin": half_days(facts, signins, False)}
     afternoons = half_days(facts, joint, True)
     am, pm = ("", "") if not s["check_time_of_day"] else (" (mornings)", " (afternoons)")
-    supervision = facts.count("chashan.supervision", by="grid", daily=True)
-    notices = facts.count("chashan.meeting_notice", by="grid", daily=True)
+    monthly = facts.count_each(["chashan.supervision", "chashan.meeting_notice"], by="grid", daily=True)
+    supervision, notices = monthly["chashan.supervision"], monthly["chashan.meeting_notice"]
     limit = s["major_matter_report_hours"] * 60
     late = facts.count("chashan.major_matter", by="grid", payload={"street_delay_minutes": (">", limit)})
     unreported = facts.count("chashan.major_matter", by="grid", payload={"reported_to_street": False})
-    honours = {lv: facts.count("chashan.honour", by="grid", payload={"level": lv}) for lv in HONOUR_LEVELS}
-    findings = {lv: facts.count("chashan.inspection_finding", by="grid", payload={"level": lv})
-                for lv in INSPECTION_LEVELS}
+    # per level in one query each: {level: {community: Tally}}
+    honours = facts.count_by("chashan.honour", "level", HONOUR_LEVELS, by="grid")
+    findings = facts.count_by("chashan.inspection_finding", "level", INSPECTION_LEVELS, by="grid")
     residents, leadership = facts.judged("residents"), facts.judged("leadership")
     satisfaction = facts.satisfaction_by_subject()
     disposal = facts.disposal_by_subject()

@@ -64,10 +64,9 @@ def score(facts) -> dict:
     valid = facts.count("chashan.info_report", by="actor", daily=True, payload={"accepted": True})
     issues = facts.count("chashan.resident_issue", by="actor", daily=True, payload={"resident_confirmed": True})
     visits = facts.count("chashan.hosted_visit", by="actor", daily=True)
-    friday = facts.count("chashan.meeting_attendance", by="actor", half_days=True,
-                         payload={"meeting": "community_friday"})
-    monday = facts.count("chashan.meeting_attendance", by="actor", half_days=True,
-                         payload={"meeting": "street_first_monday"})
+    attendance = facts.count_by("chashan.meeting_attendance", "meeting", ["community_friday", "street_first_monday"],
+                                by="actor", half_days=True)
+    friday, monday = attendance["community_friday"], attendance["street_first_monday"]
     mornings = {"friday": half_days(facts, friday, False), "monday": half_days(facts, monday, False)}
     limit = s["major_matter_report_hours"] * 60
     late = facts.count("chashan.major_matter", by="grid", daily=True, payload={"community_delay_minutes": (">", limit)})
